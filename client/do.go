@@ -1,0 +1,386 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/requests3/requests/internal/redact"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// call is the state of one Do: what the request asked for, resolved against
+// the session's settings, and what redirects have changed.
+type call struct {
+	s       *Session
+	r       *Request
+	origin  *url.URL // the first URL, whose origin credentials belong to
+	auth    Auth
+	stream  bool
+	maxBody int64
+	maxHops int
+
+	manualCookie string // a Cookie header set by hand, sent to the origin only
+	// stripped is set once a redirect leaves the origin (another host or
+	// port, or https to http). From then on no credentials are sent, even if
+	// a later redirect comes back: a server that redirected once may
+	// redirect anywhere.
+	stripped bool
+}
+
+// Do sends r and returns its response, following redirects. The body is read
+// into memory and closed (up to the maximum body size) unless r asks to
+// [Stream], in which case the caller must call [Response.Close].
+//
+// A non-2xx status is not an error; see [Response.CheckStatus]. Errors are
+// [*RequestError] values wrapping [ErrTimeout], [ErrConnect],
+// [ErrTooManyRedirects], [ErrInvalidURL], [ErrBodyTooLarge] or the cause.
+// A done ctx fails the call at once without sending anything.
+func (s *Session) Do(ctx context.Context, r *Request) (*Response, error) {
+	start := time.Now()
+	resp, err := s.do(ctx, r, start)
+	if ce := s.logger.Check(zap.DebugLevel, "request"); ce != nil {
+		s.logRequest(ce, r, resp, err, start)
+	}
+	return resp, err
+}
+
+func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, s.requestError(r, nil, err)
+	}
+	ctx, cancel := s.withTimeout(ctx, r)
+	req, c, err := s.prepare(ctx, r)
+	if err != nil {
+		cancel()
+		return nil, s.requestError(r, nil, err)
+	}
+	for _, hooks := range [][]func(*http.Request) error{s.cfg.hooks.request, r.hooks.request} {
+		for _, h := range hooks {
+			if err := h(req); err != nil {
+				cancel()
+				return nil, s.requestError(r, req.URL, err)
+			}
+		}
+	}
+	hresp, history, err := c.follow(req)
+	if err != nil {
+		cancel()
+		var re *RedirectError
+		if errors.As(err, &re) {
+			re.Response.Elapsed = time.Since(start)
+		}
+		return nil, s.requestError(r, lastURL(req, history), err)
+	}
+	resp := newResponse(hresp, history, start)
+	resp.maxBody = c.maxBody
+	if c.stream {
+		rd, err := decode(hresp, hresp.Body)
+		if err != nil {
+			hresp.Body.Close()
+			cancel()
+			return nil, s.requestError(r, hresp.Request.URL, err)
+		}
+		resp.Body = &streamBody{rd: rd, raw: hresp.Body, cancel: cancel}
+	} else {
+		err := resp.readAll(hresp, c.maxBody)
+		cancel()
+		if err != nil {
+			return nil, s.requestError(r, hresp.Request.URL, classify(ctx, err))
+		}
+	}
+	resp.Elapsed = time.Since(start)
+	for _, hooks := range [][]func(*Response) error{s.cfg.hooks.response, r.hooks.response} {
+		for _, h := range hooks {
+			if err := h(resp); err != nil {
+				resp.Close()
+				return nil, s.requestError(r, resp.URL, err)
+			}
+		}
+	}
+	return resp, nil
+}
+
+func lastURL(first *http.Request, history []*Response) *url.URL {
+	if len(history) > 0 {
+		return history[len(history)-1].URL
+	}
+	return first.URL
+}
+
+// withTimeout bounds ctx by the request's or session's total timeout.
+func (s *Session) withTimeout(ctx context.Context, r *Request) (context.Context, context.CancelFunc) {
+	d := s.cfg.timeouts.Total
+	if r.timeout != 0 {
+		d = max(r.timeout, 0)
+	}
+	if d == 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// requestError wraps err with the request's method and redacted URL.
+func (s *Session) requestError(r *Request, u *url.URL, err error) error {
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	where := redact.String(r.URL)
+	if u != nil {
+		where = redact.URL(u)
+	}
+	return &RequestError{Method: method, URL: where, Err: err}
+}
+
+func (s *Session) logRequest(ce *zapcore.CheckedEntry, r *Request, resp *Response, err error, start time.Time) {
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	fields := []zap.Field{zap.String("method", method), zap.Duration("elapsed", time.Since(start))}
+	if resp != nil {
+		fields = append(fields,
+			zap.String("url", redact.URL(resp.URL)),
+			zap.Int("status", resp.StatusCode),
+			zap.String("proto", resp.Proto),
+			zap.Int("redirects", len(resp.History)))
+	} else {
+		fields = append(fields, zap.String("url", redact.String(r.URL)))
+	}
+	if err != nil {
+		// The error string carries a redacted URL and never header values.
+		fields = append(fields, zap.String("error", err.Error()))
+	}
+	ce.Write(fields...)
+}
+
+// follow sends req and follows redirects by the session's policy. It returns
+// the final response with its body unread, and the redirect responses before
+// it, oldest first, their bodies read and closed.
+func (c *call) follow(req *http.Request) (*http.Response, []*Response, error) {
+	var history []*Response
+	for {
+		resp, err := c.send(req)
+		if err != nil {
+			return nil, history, err
+		}
+		loc := redirectLocation(resp)
+		if loc == "" || c.maxHops == 0 {
+			return resp, history, nil
+		}
+		if len(history) >= c.maxHops {
+			last := newResponse(resp, history, time.Time{})
+			last.readHistory(resp)
+			return nil, history, &RedirectError{Max: c.maxHops, Response: last}
+		}
+		next, err := c.redirect(req, resp, loc)
+		if err != nil {
+			drainClose(resp)
+			return nil, history, err
+		}
+		if next == nil { // the body cannot be sent again: stop here
+			return resp, history, nil
+		}
+		h := newResponse(resp, nil, time.Time{})
+		h.readHistory(resp)
+		history = append(history, h)
+		req = next
+	}
+}
+
+// send sends one hop: the request, and the answer to an auth challenge.
+func (c *call) send(req *http.Request) (*http.Response, error) {
+	resp, err := c.roundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusUnauthorized && !c.stripped {
+		if ch, ok := c.auth.(Challenger); ok {
+			next, err := ch.Challenge(req, resp)
+			if err != nil {
+				drainClose(resp)
+				return nil, err
+			}
+			if next != nil {
+				drainClose(resp)
+				return c.roundTrip(next)
+			}
+		}
+	}
+	return resp, nil
+}
+
+// roundTrip sends req through the session's transport chain and stores the
+// cookies of the response.
+func (c *call) roundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.s.rt.RoundTrip(req)
+	if err != nil {
+		return nil, classify(req.Context(), err)
+	}
+	if c.s.jar != nil {
+		if cookies := resp.Cookies(); len(cookies) > 0 {
+			c.s.jar.SetCookies(req.URL, cookies)
+		}
+	}
+	return resp, nil
+}
+
+// redirectLocation returns the Location of a redirect response, or "".
+func redirectLocation(resp *http.Response) string {
+	switch resp.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return resp.Header.Get("Location")
+	}
+	return ""
+}
+
+// redirect builds the request that follows resp. It returns nil if the
+// redirect needs the body again and the body cannot be rewound.
+func (c *call) redirect(req *http.Request, resp *http.Response, loc string) (*http.Request, error) {
+	target, err := parseURL(loc)
+	if err == nil {
+		target = req.URL.ResolveReference(target)
+		err = c.s.checkTarget(target)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: redirect to %q", ErrInvalidURL, redact.String(loc))
+	}
+	if target.Fragment == "" && req.URL.Fragment != "" {
+		target.Fragment, target.RawFragment = req.URL.Fragment, req.URL.RawFragment
+	}
+	if target.User != nil {
+		target.User = nil // credentials never come from a redirect
+	}
+
+	method := req.Method
+	keepBody := false
+	switch resp.StatusCode {
+	case http.StatusSeeOther:
+		if method != http.MethodHead {
+			method = http.MethodGet
+		}
+	case http.StatusFound:
+		if method != http.MethodHead {
+			method = http.MethodGet
+		}
+	case http.StatusMovedPermanently:
+		if method == http.MethodPost {
+			method = http.MethodGet
+		}
+	default: // 307, 308
+		keepBody = true
+	}
+
+	next := &http.Request{
+		Method:     method,
+		URL:        target,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     req.Header.Clone(),
+		Host:       target.Host,
+	}
+	next = next.WithContext(req.Context())
+	if keepBody {
+		if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
+			b, err := req.GetBody()
+			if err != nil {
+				return nil, fmt.Errorf("%w: rewinding the body for a redirect: %w", ErrInvalidRequest, err)
+			}
+			next.Body, next.GetBody, next.ContentLength = b, req.GetBody, req.ContentLength
+		} else if req.Body != nil && req.Body != http.NoBody {
+			return nil, nil
+		} else {
+			next.Body, next.ContentLength = req.Body, req.ContentLength
+		}
+	} else {
+		for _, h := range []string{"Content-Length", "Content-Type", "Transfer-Encoding", "Content-Encoding"} {
+			next.Header.Del(h)
+		}
+	}
+
+	if !c.stripped && !sameOrigin(c.origin, target) {
+		c.stripped = true
+	}
+	next.Header.Del("Authorization")
+	next.Header.Del("Proxy-Authorization")
+	next.Header.Del("Cookie")
+	next.Header.Del("Cookie2")
+	if err := c.addCredentials(next); err != nil {
+		return nil, err
+	}
+	return next, nil
+}
+
+// addCredentials sets the Cookie header from the jar and the request's
+// cookies, and applies auth, unless a redirect has left the origin.
+func (c *call) addCredentials(req *http.Request) error {
+	var parts []string
+	if !c.stripped && c.manualCookie != "" {
+		parts = append(parts, c.manualCookie)
+	} else {
+		var own map[string]bool
+		if !c.stripped {
+			for _, ck := range c.r.cookies {
+				parts = append(parts, (&http.Cookie{Name: ck.Name, Value: ck.Value}).String())
+				if own == nil {
+					own = make(map[string]bool, len(c.r.cookies))
+				}
+				own[ck.Name] = true
+			}
+		}
+		if c.s.jar != nil {
+			for _, ck := range c.s.jar.Cookies(req.URL) {
+				if !own[ck.Name] {
+					parts = append(parts, (&http.Cookie{Name: ck.Name, Value: ck.Value}).String())
+				}
+			}
+		}
+	}
+	if len(parts) > 0 {
+		req.Header.Set("Cookie", strings.Join(parts, "; "))
+	} else {
+		req.Header.Del("Cookie")
+	}
+	if c.stripped || c.auth == nil {
+		return nil
+	}
+	if err := c.auth.Apply(req); err != nil {
+		return fmt.Errorf("client: auth: %w", err)
+	}
+	return nil
+}
+
+// sameOrigin reports whether credentials for a may be sent to b: the same
+// host and port, and no downgrade from https. An upgrade from http on port
+// 80 to https on port 443 of the same host keeps them, as Requests does.
+func sameOrigin(a, b *url.URL) bool {
+	if !strings.EqualFold(a.Hostname(), b.Hostname()) {
+		return false
+	}
+	pa, pb := portOf(a), portOf(b)
+	if a.Scheme == b.Scheme {
+		return pa == pb
+	}
+	return a.Scheme == "http" && b.Scheme == "https" && pa == "80" && pb == "443"
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch u.Scheme {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
+}

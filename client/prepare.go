@@ -1,0 +1,420 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/http/httpguts"
+	"golang.org/x/net/idna"
+)
+
+// Prepare builds the *http.Request that [Session.Do] would send first for
+// r: the URL resolved against the base URL with params merged, headers
+// merged over the session's, the body encoded, cookies from the jar and
+// credentials added. Nothing is sent. r is not modified.
+func (s *Session) Prepare(ctx context.Context, r *Request) (*http.Request, error) {
+	req, _, err := s.prepare(ctx, r)
+	return req, err
+}
+
+// prepare builds the first request of a call and the call's state.
+func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call, error) {
+	if s.cfg.err != nil {
+		return nil, nil, s.cfg.err
+	}
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	if !validMethod(method) {
+		return nil, nil, fmt.Errorf("%w: method %q", ErrInvalidRequest, method)
+	}
+	u, err := s.ResolveURL(r)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	header := make(http.Header, len(s.cfg.header)+len(r.header)+4)
+	header["User-Agent"] = []string{UserAgent}
+	header["Accept"] = []string{"*/*"}
+	header["Accept-Encoding"] = []string{acceptEncoding}
+	for k, vs := range s.cfg.header {
+		header[k] = vs
+	}
+	for k, vs := range r.header {
+		header[k] = vs
+	}
+	for _, k := range r.delHeader {
+		delete(header, k)
+	}
+	if err := validHeader(header); err != nil {
+		return nil, nil, err
+	}
+
+	rd, length, getBody, ctype, err := r.body.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	if ctype != "" && header.Get("Content-Type") == "" {
+		header.Set("Content-Type", ctype)
+	}
+
+	req := &http.Request{
+		Method:        method,
+		URL:           u,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        header,
+		Host:          u.Host,
+		ContentLength: length,
+		GetBody:       getBody,
+	}
+	if rd != nil {
+		req.Body = io.NopCloser(rd)
+		if length == 0 {
+			req.Body = http.NoBody
+		}
+	}
+	req = req.WithContext(ctx)
+
+	c := &call{
+		s:       s,
+		r:       r,
+		origin:  u,
+		auth:    s.cfg.auth,
+		stream:  r.stream,
+		maxBody: s.cfg.maxBodySize,
+		maxHops: s.cfg.maxRedirects,
+	}
+	if r.authSet {
+		c.auth = r.auth
+	}
+	if r.maxBodySet {
+		c.maxBody = r.maxBody
+	}
+	if r.redirSet {
+		c.maxHops = r.redirects
+	}
+	c.manualCookie = header.Get("Cookie")
+	// Credentials in the URL are basic auth for this origin only: take them
+	// out of the URL so they are handled like any other credentials.
+	if u.User != nil {
+		if c.auth == nil {
+			pass, _ := u.User.Password()
+			c.auth = basicAuth{u.User.Username(), pass}
+		}
+		u.User = nil
+	}
+	if err := c.addCredentials(req); err != nil {
+		return nil, nil, err
+	}
+	return req, c, nil
+}
+
+// ResolveURL returns the absolute URL that r is sent to: r.URL re-quoted,
+// with an internationalised host name converted to punycode, resolved
+// against the session's base URL, and with r's params merged into the query.
+func (s *Session) ResolveURL(r *Request) (*url.URL, error) {
+	if s.cfg.err != nil {
+		return nil, s.cfg.err
+	}
+	u, err := parseURL(r.URL)
+	if err != nil {
+		return nil, err
+	}
+	if !u.IsAbs() {
+		if s.cfg.baseURL == nil {
+			return nil, fmt.Errorf("%w: %q has no scheme (such as https://)", ErrInvalidURL, r.URL)
+		}
+		u = s.cfg.baseURL.ResolveReference(u)
+	}
+	if err := s.checkTarget(u); err != nil {
+		return nil, err
+	}
+	if len(r.params) > 0 && strings.HasPrefix(u.Scheme, "http") {
+		var b strings.Builder
+		b.WriteString(u.RawQuery)
+		for _, p := range r.params {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(url.QueryEscape(p.key))
+			b.WriteByte('=')
+			b.WriteString(url.QueryEscape(p.value))
+		}
+		u.RawQuery = b.String()
+		u.ForceQuery = false
+	}
+	return u, nil
+}
+
+// checkTarget rejects URLs the session cannot send: unsupported schemes and
+// missing hosts. A mounted transport may handle any scheme.
+func (s *Session) checkTarget(u *url.URL) error {
+	if s.mounted(u) != nil {
+		return nil
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%w: unsupported scheme %q", ErrInvalidURL, u.Scheme)
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return fmt.Errorf("%w: no host in %q", ErrInvalidURL, u.Redacted())
+	}
+	return nil
+}
+
+// parseURL parses a URL the way Requests prepares one: surrounding white
+// space removed, the host converted to punycode, and the rest re-quoted so
+// that spaces and non-ASCII characters are escaped once and valid escapes
+// are kept. Control characters are rejected: they have no place in a URL and
+// CR or LF would let a URL inject headers.
+func parseURL(raw string) (*url.URL, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return nil, fmt.Errorf("%w: empty URL", ErrInvalidURL)
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return nil, fmt.Errorf("%w: control character in URL", ErrInvalidURL)
+		}
+	}
+	head, rest := "", s
+	if i := strings.Index(s, "://"); i > 0 && validScheme(s[:i]) {
+		authEnd := len(s)
+		if j := strings.IndexAny(s[i+3:], "/?#"); j >= 0 {
+			authEnd = i + 3 + j
+		}
+		host, err := asciiAuthority(s[i+3 : authEnd])
+		if err != nil {
+			return nil, err
+		}
+		head, rest = strings.ToLower(s[:i])+"://"+host, s[authEnd:]
+	}
+	u, err := url.Parse(head + requote(rest))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidURL, redactURLError(err))
+	}
+	return u, nil
+}
+
+// redactURLError drops the URL that *url.Error carries: it may hold secrets.
+func redactURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}
+
+func validScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// asciiAuthority converts the host of "userinfo@host:port" to ASCII.
+func asciiAuthority(auth string) (string, error) {
+	userinfo, hostport := "", auth
+	if i := strings.LastIndex(auth, "@"); i >= 0 {
+		userinfo, hostport = auth[:i+1], auth[i+1:]
+	}
+	if strings.HasPrefix(hostport, "[") {
+		return userinfo + hostport, nil // IPv6 literal; url.Parse checks it
+	}
+	host, port := hostport, ""
+	if i := strings.LastIndex(hostport, ":"); i >= 0 {
+		host, port = hostport[:i], hostport[i:]
+	}
+	if strings.HasPrefix(host, "*") || strings.HasPrefix(host, ".") {
+		return "", fmt.Errorf("%w: invalid host %q", ErrInvalidURL, host)
+	}
+	ascii := true
+	for i := 0; i < len(host); i++ {
+		if host[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if !ascii {
+		h, err := idna.Lookup.ToASCII(host)
+		if err != nil {
+			return "", fmt.Errorf("%w: host %q: %w", ErrInvalidURL, host, err)
+		}
+		host = h
+	}
+	return userinfo + strings.ToLower(host) + port, nil
+}
+
+const hexDigits = "0123456789ABCDEF"
+
+// requote escapes the characters of a URL's path, query and fragment that
+// are not allowed there, the way Requests' requote_uri does: valid percent
+// escapes are kept (escapes of unreserved characters are decoded), a '%'
+// that starts no valid escape becomes "%25", and everything outside the
+// reserved and unreserved sets is percent-encoded as UTF-8 bytes.
+func requote(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '%' || !uriSafe(c) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '%':
+			if i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2]) {
+				d := unhex(s[i+1])<<4 | unhex(s[i+2])
+				if unreserved(d) {
+					b.WriteByte(d)
+				} else {
+					b.WriteByte('%')
+					b.WriteByte(upper(s[i+1]))
+					b.WriteByte(upper(s[i+2]))
+				}
+				i += 2
+			} else {
+				b.WriteString("%25")
+			}
+		case uriSafe(c):
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		}
+	}
+	return b.String()
+}
+
+// uriSafe reports whether c may stand unescaped in a URL: unreserved
+// characters and the reserved set Requests leaves alone.
+func uriSafe(c byte) bool {
+	return unreserved(c) || strings.IndexByte("!#$&'()*+,/:;=?@[]~", c) >= 0
+}
+
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+func upper(c byte) byte {
+	if 'a' <= c && c <= 'f' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
+func validMethod(m string) bool {
+	for i := 0; i < len(m); i++ {
+		if !httpguts.IsTokenRune(rune(m[i])) {
+			return false
+		}
+	}
+	return m != ""
+}
+
+// validHeader rejects header names and values that cannot be sent. The
+// error names the header, never its value, which may be a secret.
+func validHeader(h http.Header) error {
+	for k, vs := range h {
+		if !httpguts.ValidHeaderFieldName(k) {
+			return fmt.Errorf("%w: name %q", ErrInvalidHeader, k)
+		}
+		for _, v := range vs {
+			if !httpguts.ValidHeaderFieldValue(v) || strings.HasPrefix(v, " ") || strings.HasPrefix(v, "\t") {
+				return fmt.Errorf("%w: value of %q has CR, LF, a control character or leading white space", ErrInvalidHeader, k)
+			}
+		}
+	}
+	return nil
+}
+
+// open returns what the body sends: a reader, its length (-1 if unknown),
+// a function that returns a fresh copy for redirects and retries (nil if the
+// body cannot be rewound), and the Content-Type it implies.
+func (b body) open() (io.Reader, int64, func() (io.ReadCloser, error), string, error) {
+	switch b.kind {
+	case formBody:
+		data := b.form.Encode()
+		rd, n, get := bytesReader([]byte(data))
+		return rd, n, get, "application/x-www-form-urlencoded", nil
+	case jsonBody:
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(b.json); err != nil {
+			return nil, 0, nil, "", fmt.Errorf("%w: JSON body: %w", ErrInvalidRequest, err)
+		}
+		data := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		rd, n, get := bytesReader(data)
+		return rd, n, get, "application/json", nil
+	case bytesBody:
+		rd, n, get := bytesReader(b.data)
+		return rd, n, get, "", nil
+	case readerBody:
+		return readerBodyOf(b.reader, b.start)
+	}
+	return nil, 0, nil, "", nil
+}
+
+func bytesReader(data []byte) (io.Reader, int64, func() (io.ReadCloser, error)) {
+	get := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	return bytes.NewReader(data), int64(len(data)), get
+}
+
+// readerBodyOf handles a caller's reader: an io.Seeker is measured and
+// rewound to where it stood when the option was applied; anything else is
+// sent once, with chunked encoding.
+func readerBodyOf(rd io.Reader, start int64) (io.Reader, int64, func() (io.ReadCloser, error), string, error) {
+	sk, ok := rd.(io.ReadSeeker)
+	if !ok || start < 0 {
+		return rd, -1, nil, "", nil
+	}
+	end, err := sk.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = sk.Seek(start, io.SeekStart)
+	}
+	if err != nil {
+		return nil, 0, nil, "", fmt.Errorf("%w: body: %w", ErrInvalidRequest, err)
+	}
+	get := func() (io.ReadCloser, error) {
+		if _, err := sk.Seek(start, io.SeekStart); err != nil {
+			return nil, err
+		}
+		return io.NopCloser(sk), nil
+	}
+	return sk, end - start, get, "", nil
+}

@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// Defaults of a [Budget] made by its zero value or given zero arguments.
+// Defaults of the zero [Budget]. [NewBudget] uses DefaultBudgetWindow for a
+// window of zero.
 const (
 	DefaultBudgetRatio        = 0.2
 	DefaultBudgetMinPerSecond = 10

@@ -94,6 +94,11 @@ func transient(err error) bool {
 		errors.Is(err, net.ErrClosed):
 		return true
 	}
+	for _, target := range platformConnErrors {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
 	// Every timeout in net and net/http (dial, deadline, response header,
 	// Client.Timeout) implements net.Error. Whether the caller's own context
 	// ended is for Policy.Next to decide, from the request.

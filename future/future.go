@@ -148,10 +148,15 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 	if f.state.Load() == stateDone {
 		return f.res.Value, f.res.Err
 	}
+	done := ctx.Done()
+	if done == nil { // ctx is never done
+		<-f.Done()
+		return f.res.Value, f.res.Err
+	}
 	select {
 	case <-f.Done():
 		return f.res.Value, f.res.Err
-	case <-ctx.Done():
+	case <-done:
 		var zero T
 		return zero, ctx.Err()
 	}

@@ -150,6 +150,7 @@ func settle[T any](ctx context.Context, fs []*Future[T], yield func(i int, ok bo
 		}
 	}
 
+	done := ctx.Done() // nil if ctx is never done
 	left := len(ws)
 	for left > 0 {
 		for w := c.take(); w != nil; w = w.ready {
@@ -162,9 +163,13 @@ func settle[T any](ctx context.Context, fs []*Future[T], yield func(i int, ok bo
 		if left == 0 {
 			return
 		}
+		if done == nil {
+			<-c.wake
+			continue
+		}
 		select {
 		case <-c.wake:
-		case <-ctx.Done():
+		case <-done:
 			for k := range ws {
 				if w := &ws[k]; !w.taken {
 					if !yield(w.i, false) {

@@ -1,6 +1,7 @@
 package limiter
 
 import (
+	"container/list"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,10 +23,12 @@ import (
 type Limiter struct {
 	cfg config // set by New; read-only after
 
-	mu      sync.Mutex        // guards the fields below and all entries
+	mu      sync.Mutex        // guards the fields below, all entries and waiters
 	keys    map[string]*entry // nil until the first key
 	lru     entry             // sentinel of the entries, most recently used first
-	inUse   int               // permits out over all keys
+	inUse   int               // global slots held, by permits and by waiters
+	slotq   list.List         // *waiter waiting for a global slot, oldest first
+	waiting int               // Wait callers queued
 	evicted uint64            // entries evicted so far
 }
 
@@ -88,6 +91,8 @@ func (l *Limiter) release(e *entry) {
 	l.mu.Lock()
 	e.inUse--
 	l.inUse--
+	l.handOffKey(e)
+	l.handOffGlobal()
 	l.mu.Unlock()
 	l.notify(e.key)
 }
@@ -179,7 +184,7 @@ func (l *Limiter) Paused(key string, now time.Time) (until time.Time, ok bool) {
 // Stats is a snapshot of a [Limiter]'s state.
 type Stats struct {
 	Keys    int    // keys tracked now
-	InUse   int    // permits out over all keys
+	InUse   int    // slots held over all keys: permits out, and slots handed to waiters
 	Waiting int    // Wait callers queued
 	Evicted uint64 // idle keys evicted so far
 }
@@ -194,6 +199,7 @@ func (l *Limiter) Stats() Stats {
 	return Stats{
 		Keys:    len(l.keys),
 		InUse:   l.inUse,
+		Waiting: l.waiting,
 		Evicted: l.evicted,
 	}
 }

@@ -45,6 +45,18 @@ func (e *entry) evictable(now time.Time) bool {
 		(e.bucket == nil || e.bucket.TokensAt(now) >= e.burst)
 }
 
+// clock returns the time to give e's bucket for a call at now: never
+// earlier than a time the key has seen. A rate.Limiter asked about an
+// earlier time moves its clock back and then counts the same interval's
+// tokens twice, so callers whose clocks differ a little (a scheduler's
+// cached now, Wait's time.Now) could together exceed the rate.
+func (e *entry) clock(now time.Time) time.Time {
+	if now.Before(e.last) {
+		return e.last
+	}
+	return now
+}
+
 // tokenWait returns how long from now until e's bucket holds a whole token.
 func (e *entry) tokenWait(now time.Time) time.Duration {
 	need := 1 - e.bucket.TokensAt(now)

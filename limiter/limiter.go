@@ -105,7 +105,9 @@ func (l *Limiter) notify(key string) {
 
 // TryAcquire takes a permit for key at time now if one is free, without
 // blocking. now is normally time.Now(); the scheduler passes the time it
-// already holds, so that waits add up against its own clock.
+// already holds, so that waits add up against its own clock. It must come
+// from the same clock as time.Now (which Wait and Middleware use); a now
+// earlier than one the key has already seen counts as that later time.
 //
 // If ok, the caller must Release p when its work is done. If not, nothing
 // was taken, and wait says what is in the way:
@@ -139,8 +141,11 @@ func (l *Limiter) try(e *entry, now time.Time) (Permit, time.Duration, bool) {
 		(l.cfg.global > 0 && l.inUse >= l.cfg.global) {
 		return Permit{}, -1, false
 	}
-	if e.bucket != nil && !e.bucket.AllowN(now, 1) {
-		return Permit{}, e.tokenWait(now), false
+	if e.bucket != nil {
+		at := e.clock(now)
+		if !e.bucket.AllowN(at, 1) {
+			return Permit{}, e.tokenWait(at) + at.Sub(now), false
+		}
 	}
 	return l.permit(e), 0, true
 }

@@ -319,3 +319,22 @@ func TestTryAcquireConcurrent(t *testing.T) {
 		t.Fatalf("InUse = %d, want 0", got)
 	}
 }
+
+// TestTryAcquireClockBehind checks that a now earlier than one already seen
+// cannot earn the same interval's tokens twice.
+func TestTryAcquireClockBehind(t *testing.T) {
+	l := New(PerHost(1, 2))
+	for i, at := range []time.Time{t0.Add(time.Second), t0} {
+		p, _, ok := l.TryAcquire("k", at)
+		if !ok {
+			t.Fatalf("call %d refused within the burst", i)
+		}
+		p.Release()
+	}
+	if _, wait, ok := l.TryAcquire("k", t0.Add(time.Second)); ok || wait != time.Second {
+		t.Fatalf("third call = %v, %v; want false, 1s", ok, wait)
+	}
+	if _, wait, ok := l.TryAcquire("k", t0.Add(500*time.Millisecond)); ok || wait != 1500*time.Millisecond {
+		t.Fatalf("call with a clock behind = %v, %v; want false, 1.5s", ok, wait)
+	}
+}

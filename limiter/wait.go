@@ -145,9 +145,11 @@ func (l *Limiter) step(w *waiter, now time.Time) (Permit, time.Duration, bool) {
 		l.giveBack(w)
 		return Permit{}, e.until.Sub(now), false
 	}
-	if e.bucket != nil && e.bucket.TokensAt(now) < 1 {
+	at := e.clock(now)
+	e.last = at
+	if e.bucket != nil && e.bucket.TokensAt(at) < 1 {
 		l.giveBack(w)
-		return Permit{}, e.tokenWait(now), false
+		return Permit{}, e.tokenWait(at) + at.Sub(now), false
 	}
 	if !w.hasKey {
 		if l.cfg.perKey > 0 && e.inUse >= l.cfg.perKey {
@@ -173,9 +175,9 @@ func (l *Limiter) step(w *waiter, now time.Time) (Permit, time.Duration, bool) {
 	}
 	// Only the head spends this key's tokens (TryAcquire yields to it), so
 	// the token seen above is still there.
-	if e.bucket != nil && !e.bucket.AllowN(now, 1) {
+	if e.bucket != nil && !e.bucket.AllowN(at, 1) {
 		l.giveBack(w)
-		return Permit{}, e.tokenWait(now), false
+		return Permit{}, time.Nanosecond, false
 	}
 	// The slots w holds become the permit's.
 	w.hasKey, w.hasGlobal = false, false

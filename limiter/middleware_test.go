@@ -372,8 +372,12 @@ func TestMiddlewareKeepsWritableBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := resp.Body.(io.Writer); !ok {
+	w, ok := resp.Body.(io.Writer)
+	if !ok {
 		t.Fatal("a 101 response body lost its Write method")
+	}
+	if n, err := w.Write([]byte("ping")); n != 4 || err != nil {
+		t.Fatalf("Write = %d, %v; want 4, nil", n, err)
 	}
 	resp.Body.Close()
 	if got := l.Stats().InUse; got != 0 {

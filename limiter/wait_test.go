@@ -398,3 +398,52 @@ func TestWaitNil(t *testing.T) {
 		t.Fatalf("nil Wait with a done ctx = %v, want context.Canceled", err)
 	}
 }
+
+// TestWaitPausedAfterHandOff pauses a key while its waiter waits for a slot:
+// the slot handed over on release must be given back at once, not held
+// through the pause, and the waiter admitted when the pause ends.
+func TestWaitPausedAfterHandOff(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   []Option
+		holder string // key of the permit the waiter waits for
+		other  string // key that must get the slot during the pause
+	}{
+		{"key slot", []Option{HostConcurrency(1)}, "b", "c"},
+		{"global slot", []Option{Concurrency(1)}, "a", "c"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				l := New(tt.opts...)
+				start := time.Now()
+				held, _, _ := l.TryAcquire(tt.holder, start)
+				admitted := make(chan time.Duration, 1)
+				go func() {
+					release, err := l.Wait(t.Context(), "b")
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					admitted <- time.Since(start)
+					release()
+				}()
+				synctest.Wait()
+				l.Pause("b", start.Add(2*time.Second))
+				held.Release()
+				synctest.Wait()
+				if st := l.Stats(); st.InUse != 0 || st.Waiting != 1 {
+					t.Fatalf("Stats during the pause = %+v, want no slot held, one waiting", st)
+				}
+				p, _, ok := l.TryAcquire(tt.other, time.Now())
+				if !ok {
+					t.Fatal("the slot stayed with the paused waiter")
+				}
+				p.Release()
+				if got := <-admitted; got != 2*time.Second {
+					t.Fatalf("waiter admitted after %v, want 2s", got)
+				}
+			})
+		})
+	}
+}

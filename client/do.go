@@ -27,8 +27,9 @@ type call struct {
 	maxHops int
 	retry   *retry.Policy // nil: one attempt per hop
 
-	attempts     int    // requests sent, over all hops and retries
-	manualCookie string // a Cookie header set by hand, sent to the origin only
+	attempts     int           // requests sent, over all hops and retries
+	last         *http.Request // the request sent last
+	manualCookie string        // a Cookie header set by hand, sent to the origin only
 	// stripped is set once a redirect leaves the origin (another host or
 	// port, or https to http). From then on no credentials are sent, even if
 	// a later redirect comes back: a server that redirected once may
@@ -78,7 +79,7 @@ func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Respons
 		if errors.As(err, &re) {
 			re.Response.Elapsed = time.Since(start)
 		}
-		return nil, s.requestError(r, lastURL(req, history), err)
+		return nil, c.error(lastURL(req, history), err)
 	}
 	resp := newResponse(hresp, history, start)
 	resp.maxBody = c.maxBody
@@ -88,14 +89,14 @@ func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Respons
 		if err != nil {
 			hresp.Body.Close()
 			cancel()
-			return nil, s.requestError(r, hresp.Request.URL, err)
+			return nil, c.error(hresp.Request.URL, err)
 		}
 		resp.Body = &streamBody{rd: rd, raw: hresp.Body, cancel: cancel}
 	} else {
 		err := resp.readAll(hresp, c.maxBody)
 		cancel()
 		if err != nil {
-			return nil, s.requestError(r, hresp.Request.URL, classify(ctx, err))
+			return nil, c.error(hresp.Request.URL, classify(ctx, err))
 		}
 	}
 	resp.Elapsed = time.Since(start)
@@ -127,6 +128,13 @@ func (s *Session) withTimeout(ctx context.Context, r *Request) (context.Context,
 		return context.WithCancel(ctx)
 	}
 	return context.WithTimeout(ctx, d)
+}
+
+// error wraps err as a *RequestError carrying the last request sent.
+func (c *call) error(u *url.URL, err error) error {
+	re := c.s.requestError(c.r, u, err).(*RequestError)
+	re.Request = c.last
+	return re
 }
 
 // requestError wraps err with the request's method and redacted URL.
@@ -224,6 +232,7 @@ func (c *call) send(req *http.Request) (*http.Response, error) {
 // the cookies of the response.
 func (c *call) attempt(req *http.Request) (*http.Response, error) {
 	c.attempts++
+	c.last = req
 	resp, err := c.s.rt.RoundTrip(req)
 	if err != nil {
 		return nil, classify(req.Context(), err)

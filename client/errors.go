@@ -63,6 +63,11 @@ type RequestError struct {
 	Method string // the HTTP method
 	URL    string // the redacted URL of the request that failed
 	Err    error  // the cause, wrapping one of the sentinel errors where one applies
+
+	// Request is the last request sent or attempted, for inspection and
+	// retry decisions; nil if the call failed before one was built. Its
+	// body has been consumed.
+	Request *http.Request
 }
 
 func (e *RequestError) Error() string {

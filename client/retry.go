@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/requests3/requests/internal/attempt"
 	"github.com/requests3/requests/internal/redact"
 	"github.com/requests3/requests/retry"
 )
@@ -28,16 +29,25 @@ func Retry(p retry.Policy) RequestOption {
 	return requestOptionFunc(func(r *Request) { r.retry, r.retrySet = &p, true })
 }
 
+// RetryPolicy returns the session's retry policy, and false if the session
+// does not retry.
+func (s *Session) RetryPolicy() (retry.Policy, bool) {
+	if s.cfg.retry == nil {
+		return retry.Policy{}, false
+	}
+	return *s.cfg.retry, true
+}
+
 // roundTrip sends one hop, retrying it as the call's policy allows. Each
 // retry rewinds the body; a backoff ends at once when the call's context
 // does. When the policy gives up on an error, the error says how many
 // attempts were made; when it gives up on a response, that response is
 // returned.
 func (c *call) roundTrip(req *http.Request) (*http.Response, error) {
-	if c.retry == nil {
+	ctx := req.Context()
+	if c.retry == nil || attempt.IsSingle(ctx) {
 		return c.attempt(req)
 	}
-	ctx := req.Context()
 	for n := 1; ; n++ {
 		resp, err := c.attempt(req)
 		delay, ok := c.retry.Next(req, n, resp, err)

@@ -187,7 +187,9 @@ func (c *call) follow(req *http.Request) (*http.Response, []*Response, error) {
 		if next == nil { // the body cannot be sent again: stop here
 			return resp, history, nil
 		}
-		h := newResponse(resp, nil, time.Time{})
+		// A redirect carries the ones before it, as in Requests. The full
+		// slice expression keeps later appends out of its view.
+		h := newResponse(resp, history[:len(history):len(history)], time.Time{})
 		h.readHistory(resp)
 		history = append(history, h)
 		req = next

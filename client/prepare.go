@@ -404,17 +404,13 @@ func readerBodyOf(rd io.Reader, start int64) (io.Reader, int64, func() (io.ReadC
 		return rd, -1, nil, "", nil
 	}
 	end, err := sk.Seek(0, io.SeekEnd)
-	if err == nil {
-		_, err = sk.Seek(start, io.SeekStart)
-	}
 	if err != nil {
 		return nil, 0, nil, "", fmt.Errorf("%w: body: %w", ErrInvalidRequest, err)
 	}
-	get := func() (io.ReadCloser, error) {
-		if _, err := sk.Seek(start, io.SeekStart); err != nil {
-			return nil, err
-		}
-		return io.NopCloser(sk), nil
+	rw := &rewinder{rs: sk, start: start}
+	first, err := rw.body()
+	if err != nil {
+		return nil, 0, nil, "", fmt.Errorf("%w: body: %w", ErrInvalidRequest, err)
 	}
-	return sk, end - start, get, "", nil
+	return first, end - start, rw.body, "", nil
 }

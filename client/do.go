@@ -27,7 +27,7 @@ type call struct {
 
 	manualCookie string // a Cookie header set by hand, sent to the origin only
 	// stripped is set once a redirect leaves the origin (another host or
-	// port, or https to http). From then on no credentials are sent, even if
+	// port, or https to http) or takes a hop from https to http. From then on no credentials are sent, even if
 	// a later redirect comes back: a server that redirected once may
 	// redirect anywhere.
 	stripped bool
@@ -308,11 +308,18 @@ func (c *call) redirect(req *http.Request, resp *http.Response, loc string) (*ht
 		}
 	}
 
-	if !c.stripped && !sameOrigin(c.origin, target) {
+	// Credentials go only where the first request went, and never over a
+	// hop that leaves it (an https to http hop back to an http origin).
+	if !c.stripped && (!sameOrigin(c.origin, target) || !sameOrigin(req.URL, target)) {
 		c.stripped = true
 	}
-	next.Header.Del("Authorization")
-	next.Header.Del("Proxy-Authorization")
+	switch {
+	case c.stripped:
+		next.Header.Del("Authorization")
+		next.Header.Del("Proxy-Authorization")
+	case c.auth != nil:
+		next.Header.Del("Authorization") // applied afresh for the new URL
+	}
 	next.Header.Del("Cookie")
 	next.Header.Del("Cookie2")
 	if err := c.addCredentials(next); err != nil {

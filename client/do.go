@@ -328,28 +328,38 @@ func (c *call) redirect(req *http.Request, resp *http.Response, loc string) (*ht
 	return next, nil
 }
 
-// addCredentials sets the Cookie header from the jar and the request's
-// cookies, and applies auth, unless a redirect has left the origin.
+// addCredentials sets the Cookie header and applies auth. Until a redirect
+// leaves the origin, the Cookie header is the one set by hand, if any, then
+// the request's cookies, then the jar's, each leaving out names an earlier
+// one sent. After that only the jar's cookies for the new URL are sent, and
+// no auth.
 func (c *call) addCredentials(req *http.Request) error {
 	var parts []string
-	if !c.stripped && c.manualCookie != "" {
-		parts = append(parts, c.manualCookie)
-	} else {
-		var own map[string]bool
-		if !c.stripped {
-			for _, ck := range c.r.cookies {
-				parts = append(parts, (&http.Cookie{Name: ck.Name, Value: ck.Value}).String())
-				if own == nil {
-					own = make(map[string]bool, len(c.r.cookies))
-				}
-				own[ck.Name] = true
+	var own map[string]bool // cookie names set for this request
+	if !c.stripped {
+		own = make(map[string]bool)
+		if c.manualCookie != "" {
+			parts = append(parts, c.manualCookie)
+			for _, p := range strings.Split(c.manualCookie, ";") {
+				name, _, _ := strings.Cut(p, "=")
+				own[strings.TrimSpace(name)] = true
 			}
 		}
-		if c.s.jar != nil {
-			for _, ck := range c.s.jar.Cookies(req.URL) {
-				if !own[ck.Name] {
-					parts = append(parts, (&http.Cookie{Name: ck.Name, Value: ck.Value}).String())
-				}
+		var reqNames []string
+		for _, ck := range c.r.cookies {
+			if !own[ck.Name] {
+				parts = append(parts, cookiePair(ck))
+				reqNames = append(reqNames, ck.Name)
+			}
+		}
+		for _, name := range reqNames {
+			own[name] = true
+		}
+	}
+	if c.s.jar != nil {
+		for _, ck := range c.s.jar.Cookies(req.URL) {
+			if !own[ck.Name] {
+				parts = append(parts, cookiePair(ck))
 			}
 		}
 	}
@@ -365,6 +375,12 @@ func (c *call) addCredentials(req *http.Request) error {
 		return fmt.Errorf("client: auth: %w", err)
 	}
 	return nil
+}
+
+// cookiePair returns "name=value" for ck, with the value quoted if it came
+// quoted.
+func cookiePair(ck *http.Cookie) string {
+	return (&http.Cookie{Name: ck.Name, Value: ck.Value, Quoted: ck.Quoted}).String()
 }
 
 // sameOrigin reports whether credentials for a may be sent to b: the same

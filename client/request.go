@@ -164,7 +164,12 @@ func deleteFold(list []string, key string) []string {
 
 // Cookies sends cookies with this request only. They are not stored in the
 // session's jar, they replace jar cookies of the same name, and they are sent
-// only to the request's own host (not to another host after a redirect).
+// only to the request's own origin: on every redirect to it, but not to
+// another host, port or scheme, nor back after a redirect has left it.
+//
+// A Cookie header set by hand with [Header] is treated the same way; the
+// cookies given here and the jar's are added to it, leaving out the names
+// it already has.
 type Cookies map[string]string
 
 func (c Cookies) applyRequest(r *Request) {

@@ -190,7 +190,7 @@ func (j *Jar) SaveFile(name string) (err error) {
 }
 
 // LoadFile reads the named cookies.txt file into the jar, as [Jar.Load]
-// does. A file that does not exist is an error matching [fs.ErrNotExist],
+// does. A file that does not exist is an error matching [io/fs.ErrNotExist],
 // which a program that saves its cookies on exit can ignore on first run.
 func (j *Jar) LoadFile(name string) error {
 	f, err := os.Open(name)

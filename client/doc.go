@@ -29,6 +29,14 @@
 // caller must call [Response.Close]. A 4xx or 5xx status is not an error
 // unless the caller asks with [Response.CheckStatus].
 //
+// # Cookies
+//
+// A session keeps cookies in a [Jar] (RFC 6265, with the public suffix
+// list) across requests and redirects; [WithCookieJar] sets another. The
+// [Cookies] option sends cookies with one request only. A Jar can be saved
+// to and loaded from a cookies.txt file that curl and wget also read:
+// [Jar.Save], [Jar.Load], [Jar.SaveFile], [Jar.LoadFile].
+//
 // # Safe defaults
 //
 // Every request has a deadline (10s to connect, 30s in total unless set

@@ -52,7 +52,7 @@ func (s *Session) Do(ctx context.Context, r *Request) (*Response, error) {
 
 func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Response, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, s.requestError(r, nil, err)
+		return nil, s.requestError(r, nil, classify(ctx, err))
 	}
 	ctx, cancel := s.withTimeout(ctx, r)
 	req, c, err := s.prepare(ctx, r)
@@ -80,13 +80,13 @@ func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Respons
 	resp := newResponse(hresp, history, start)
 	resp.maxBody = c.maxBody
 	if c.stream {
-		rd, err := decode(hresp, hresp.Body)
+		rd, err := r.decodeStream(hresp)
 		if err != nil {
 			hresp.Body.Close()
 			cancel()
 			return nil, s.requestError(r, hresp.Request.URL, err)
 		}
-		resp.Body = &streamBody{rd: rd, raw: hresp.Body, cancel: cancel}
+		resp.Body = &streamBody{rd: rd, raw: hresp.Body, ctx: ctx, cancel: cancel}
 	} else {
 		err := resp.readAll(hresp, c.maxBody)
 		cancel()
@@ -219,9 +219,10 @@ func (c *call) send(req *http.Request) (*http.Response, error) {
 // roundTrip sends req through the session's transport chain and stores the
 // cookies of the response.
 func (c *call) roundTrip(req *http.Request) (*http.Response, error) {
+	req, conn := traceConn(req)
 	resp, err := c.s.rt.RoundTrip(req)
 	if err != nil {
-		return nil, classify(req.Context(), err)
+		return nil, classifyConn(req.Context(), err, conn.failed())
 	}
 	if c.s.jar != nil {
 		if cookies := resp.Cookies(); len(cookies) > 0 {

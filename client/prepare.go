@@ -35,6 +35,9 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 	if !validMethod(method) {
 		return nil, nil, fmt.Errorf("%w: method %q", ErrInvalidRequest, method)
 	}
+	if err := checkTimeout("request", r.timeout); err != nil {
+		return nil, nil, err
+	}
 	u, err := s.ResolveURL(r)
 	if err != nil {
 		return nil, nil, err
@@ -81,6 +84,9 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 		if length == 0 {
 			req.Body = http.NoBody
 		}
+	}
+	if r.from != nil {
+		r.from.adopt(req)
 	}
 	req = req.WithContext(ctx)
 
@@ -158,7 +164,7 @@ func (s *Session) ResolveURL(r *Request) (*url.URL, error) {
 // checkTarget rejects URLs the session cannot send: unsupported schemes and
 // missing hosts. A mounted transport may handle any scheme.
 func (s *Session) checkTarget(u *url.URL) error {
-	if s.mounted(u) != nil {
+	if s.mounted(u) {
 		return nil
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {

@@ -36,6 +36,7 @@ type Request struct {
 	maxBody    int64
 	maxBodySet bool
 	hooks      hooks
+	from       *adapted // set by the HTTPClient adapter
 }
 
 type param struct{ key, value string }
@@ -190,7 +191,8 @@ func UseAuth(a Auth) RequestOption {
 }
 
 // Timeout sets the total timeout of this request, replacing the session's
-// Timeouts.Total. [NoTimeout] turns it off.
+// Timeouts.Total. [NoTimeout] turns it off; any other negative duration
+// fails the request with [ErrInvalidRequest] before any I/O.
 func Timeout(d time.Duration) RequestOption {
 	return requestOptionFunc(func(r *Request) { r.timeout = d })
 }

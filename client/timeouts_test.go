@@ -427,4 +427,3 @@ func TestSessionTimeouts(t *testing.T) {
 		}
 	}
 }
-

@@ -141,6 +141,10 @@ func (s *Server) TLSConfig() *tls.Config {
 	return &tls.Config{RootCAs: pool}
 }
 
+// Certificate returns the server's certificate, or nil for a server
+// without TLS.
+func (s *Server) Certificate() *x509.Certificate { return s.srv.Certificate() }
+
 // Session returns a new session that trusts the server's certificate, with
 // opts applied after that. Close releases its idle connections.
 func (s *Server) Session(opts ...client.Option) *client.Session {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -35,7 +36,8 @@ type Reply struct {
 	Delay time.Duration
 	// Stall sends the headers and Body, then keeps the response open
 	// without sending more until the client gives up or the server
-	// closes: a server that hangs in the middle of a body.
+	// closes, and then cuts it: a server that hangs in the middle of a
+	// body.
 	Stall bool
 	// Reset cuts the connection instead of finishing the response: at once
 	// if Status, Header and Body are all unset, otherwise once the headers
@@ -98,6 +100,9 @@ func NewTLSServer(script Script) *Server {
 func newServer(script Script) *Server {
 	s := &Server{script: script, next: make(map[string]int), quit: make(chan struct{})}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	// Failed TLS handshakes and cut connections are what client tests
+	// provoke; they are not worth a line on stderr each.
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
 			s.mu.Lock()
@@ -229,5 +234,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 		case <-s.quit:
 		}
+		panic(http.ErrAbortHandler) // the response never completes
 	}
 }

@@ -38,6 +38,40 @@
 // is on, with TLS 1.2 at least. Logging is off by default; when on, URLs are
 // redacted and credentials never logged.
 //
+// # Timeouts
+//
+// [Timeouts] bounds connecting (10s by default, dial, TLS handshake and
+// proxy CONNECT included), waiting for the response headers (off by
+// default) and the whole call (30s by default, redirects and body included;
+// for a streamed response, until Close). [WithTimeout] and [WithTimeouts]
+// set them for a session, [Timeout] for one request, and [Session.Timeouts]
+// reports them. [NoTimeout] turns a bound off; any other negative duration
+// is rejected. A caller's context deadline applies as well: whichever ends
+// first wins.
+//
+// # Hooks, middleware and adapters
+//
+// [OnRequest] and [OnResponse] run once per call, session hooks before the
+// request's. [WithMiddleware] wraps the transport and sees every hop: each
+// redirect and retry. [Mount] sends the URLs under a prefix through a
+// transport of one's own, for any scheme, and [WithDialer] changes how
+// connections are opened (Unix sockets, tunnels). [Session.HTTPClient]
+// gives libraries that take an [*http.Client] all of the above.
+//
+// # Logging
+//
+// [WithLogger] logs one debug entry per call (method, redacted URL, status,
+// elapsed time, error). Logs and error messages never show Authorization,
+// Cookie or proxy credentials, passwords in URLs, or the values of
+// secret-looking query parameters such as token, api_key or
+// X-Amz-Signature.
+//
+// # Testing
+//
+// Package [github.com/requests3/requests/client/clienttest] starts scripted
+// test servers under HTTP/1.1 or HTTP/2 and catches streamed responses that
+// were never closed.
+//
 // # Errors
 //
 // Errors are [*RequestError] values wrapping a sentinel that callers test

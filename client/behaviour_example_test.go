@@ -80,12 +80,12 @@ func ExampleWithTimeouts() {
 	srv := clienttest.NewServer(clienttest.Script{"/slow": {{Delay: time.Minute}}})
 	defer srv.Close()
 
-	s := srv.Session(client.WithTimeouts(client.Timeouts{Connect: 5 * time.Second, Total: 50 * time.Millisecond}))
+	s := srv.Session(client.WithTimeouts(client.Timeouts{Connect: 5 * time.Second, Total: 100 * time.Millisecond}))
 	fmt.Println(s.Timeouts())
 	_, err := s.Get(context.Background(), srv.URL+"/slow")
 	fmt.Println(errors.Is(err, client.ErrTimeout), errors.Is(err, context.DeadlineExceeded), errors.Is(err, client.ErrConnect))
 	// Output:
-	// {5s -1ns 50ms}
+	// {5s -1ns 100ms}
 	// true true false
 }
 

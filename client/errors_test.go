@@ -193,8 +193,11 @@ func TestErrors(t *testing.T) {
 				is: []error{client.ErrConnect, client.ErrTimeout, context.DeadlineExceeded},
 			},
 			{
-				name:  "header timeout",
-				run:   func(t *testing.T) outcome { return get(trusted, srv.URL+"/slow", client.Timeout(short)) },
+				name: "header timeout",
+				run: func(t *testing.T) outcome {
+					warm(t, trusted, srv)
+					return get(trusted, srv.URL+"/slow", client.Timeout(short))
+				},
 				is:    []error{client.ErrTimeout, context.DeadlineExceeded},
 				isNot: []error{client.ErrConnect, context.Canceled},
 			},

@@ -20,6 +20,16 @@ import (
 // cannot apply.
 const short = 50 * time.Millisecond
 
+// warm opens s's connection to srv with a request of no tight deadline, so
+// that a short timeout afterwards does not fire while connecting (a TLS
+// handshake under the race detector on a busy machine can take longer).
+func warm(t *testing.T, s *client.Session, srv *clienttest.Server) {
+	t.Helper()
+	if _, err := s.Get(context.Background(), srv.URL+"/warm", client.Timeout(time.Minute)); err != nil {
+		t.Fatalf("warming up: %v", err)
+	}
+}
+
 // checkTimeout fails t unless err is a timeout by every promise of the
 // package: ErrTimeout, context.DeadlineExceeded, a *RequestError whose
 // Timeout() is true and, if connect is set, ErrConnect (and not otherwise).
@@ -66,6 +76,7 @@ func TestTimeoutBeforeHeaders(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				s := srv.Session(tt.sess...)
+				warm(t, s, srv)
 				_, err := s.Get(context.Background(), srv.URL+"/slow", tt.req...)
 				checkTimeout(t, err, false)
 			})
@@ -78,6 +89,7 @@ func TestTimeoutMidBody(t *testing.T) {
 	eachScript(t, script, func(t *testing.T, srv *clienttest.Server) {
 		s := srv.Session(client.WithTimeout(short))
 		ctx := context.Background()
+		warm(t, s, srv)
 
 		_, err := s.Get(ctx, srv.URL+"/stall")
 		checkTimeout(t, err, false)

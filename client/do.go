@@ -31,6 +31,12 @@ type call struct {
 	// a later redirect comes back: a server that redirected once may
 	// redirect anywhere.
 	stripped bool
+	// netrc, when set, supplies credentials for each hop's own host: they
+	// belong to the host, so unlike c.auth they are looked up again after
+	// a redirect to another host, but never once a redirect went from
+	// https to http (downgraded).
+	netrc      *netrcAuth
+	downgraded bool
 }
 
 // Do sends r and returns its response, following redirects. The body is read
@@ -200,20 +206,36 @@ func (c *call) send(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode == http.StatusUnauthorized && !c.stripped {
-		if ch, ok := c.auth.(Challenger); ok {
-			next, err := ch.Challenge(req, resp)
-			if err != nil {
-				drainClose(resp)
-				return nil, err
-			}
-			if next != nil {
-				drainClose(resp)
-				return c.roundTrip(next)
-			}
-		}
+	if resp.StatusCode != http.StatusUnauthorized || c.stripped {
+		return resp, nil
 	}
-	return resp, nil
+	ch, ok := c.auth.(Challenger)
+	if !ok {
+		return resp, nil
+	}
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return resp, nil // the body cannot be sent again
+	}
+	retry := req.Clone(req.Context())
+	retry.Body = nil
+	c.setCookies(retry)
+	answer, err := ch.Challenge(resp, retry)
+	if err != nil {
+		drainClose(resp)
+		return nil, fmt.Errorf("%w: %w", ErrAuth, err)
+	}
+	if !answer {
+		return resp, nil
+	}
+	drainClose(resp)
+	if req.Body != nil && req.Body != http.NoBody {
+		if retry.Body, err = req.GetBody(); err != nil {
+			return nil, fmt.Errorf("%w: rewinding the body for an auth challenge: %w", ErrInvalidRequest, err)
+		}
+	} else {
+		retry.Body = req.Body
+	}
+	return c.roundTrip(retry)
 }
 
 // roundTrip sends req through the session's transport chain and stores the
@@ -309,6 +331,9 @@ func (c *call) redirect(req *http.Request, resp *http.Response, loc string) (*ht
 	if !c.stripped && !sameOrigin(c.origin, target) {
 		c.stripped = true
 	}
+	if req.URL.Scheme == "https" && target.Scheme == "http" {
+		c.downgraded = true
+	}
 	next.Header.Del("Authorization")
 	next.Header.Del("Proxy-Authorization")
 	next.Header.Del("Cookie")
@@ -319,9 +344,32 @@ func (c *call) redirect(req *http.Request, resp *http.Response, loc string) (*ht
 	return next, nil
 }
 
-// addCredentials sets the Cookie header from the jar and the request's
-// cookies, and applies auth, unless a redirect has left the origin.
+// addCredentials sets the Cookie header and applies auth: the call's
+// credentials unless a redirect has left the origin, or else netrc
+// credentials for the request's own host.
 func (c *call) addCredentials(req *http.Request) error {
+	c.setCookies(req)
+	var a Auth
+	switch {
+	case c.auth != nil:
+		if !c.stripped {
+			a = c.auth
+		}
+	case c.netrc != nil && !c.downgraded:
+		a = c.netrc
+	}
+	if a == nil {
+		return nil
+	}
+	if err := a.Apply(req); err != nil {
+		return fmt.Errorf("%w: %w", ErrAuth, err)
+	}
+	return nil
+}
+
+// setCookies sets the Cookie header from the jar and the request's
+// cookies; a Cookie header set by hand is sent to the origin only.
+func (c *call) setCookies(req *http.Request) {
 	var parts []string
 	if !c.stripped && c.manualCookie != "" {
 		parts = append(parts, c.manualCookie)
@@ -349,13 +397,6 @@ func (c *call) addCredentials(req *http.Request) error {
 	} else {
 		req.Header.Del("Cookie")
 	}
-	if c.stripped || c.auth == nil {
-		return nil
-	}
-	if err := c.auth.Apply(req); err != nil {
-		return fmt.Errorf("client: auth: %w", err)
-	}
-	return nil
 }
 
 // sameOrigin reports whether credentials for a may be sent to b: the same

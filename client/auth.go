@@ -78,6 +78,9 @@ func (a basicAuth) applySession(c *config)  { c.auth = a }
 // String hides the password.
 func (a basicAuth) String() string { return "BasicAuth(" + a.user + ", REDACTED)" }
 
+// GoString hides the password from %#v.
+func (a basicAuth) GoString() string { return a.String() }
+
 // bearerAuth sends a fixed bearer token.
 type bearerAuth struct{ token string }
 
@@ -97,3 +100,6 @@ func (a bearerAuth) applySession(c *config)  { c.auth = a }
 
 // String hides the token.
 func (a bearerAuth) String() string { return "BearerAuth(REDACTED)" }
+
+// GoString hides the token from %#v.
+func (a bearerAuth) GoString() string { return a.String() }

@@ -65,6 +65,9 @@ func (d *digestAuth) applySession(c *config)  { c.auth = d }
 // String hides the password.
 func (d *digestAuth) String() string { return "DigestAuth(" + d.user + ", REDACTED)" }
 
+// GoString hides the password from %#v.
+func (d *digestAuth) GoString() string { return d.String() }
+
 // Apply sends credentials for a challenge this origin has sent before, if
 // any. A server that no longer accepts its nonce answers 401 with a new
 // challenge, and that one is answered.

@@ -68,6 +68,9 @@ func (a *netrcAuth) String() string {
 	return "NetrcAuth(" + a.path + ")"
 }
 
+// GoString is String, for %#v.
+func (a *netrcAuth) GoString() string { return a.String() }
+
 // Apply sets basic auth from the entry for req's host, if there is one.
 // The host is always the parsed URL's Hostname, never a string cut out of
 // the raw URL, so that userinfo or fragments such as

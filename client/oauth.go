@@ -52,3 +52,6 @@ func (a tokenSourceAuth) applySession(c *config)  { c.auth = a }
 
 // String hides the token source, which may hold secrets.
 func (a tokenSourceAuth) String() string { return "TokenSourceAuth(REDACTED)" }
+
+// GoString hides the token source from %#v.
+func (a tokenSourceAuth) GoString() string { return a.String() }

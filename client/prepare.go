@@ -116,10 +116,11 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 	}
 	// Netrc credentials belong to a host: they are looked up for each
 	// hop's host (see addCredentials). The session reads .netrc by itself
-	// only when nothing else gave credentials.
+	// only when nothing else gave credentials, an Authorization header set
+	// by hand included.
 	if na, ok := c.auth.(*netrcAuth); ok {
 		c.auth, c.netrc = nil, na
-	} else if c.auth == nil && !r.authSet && !userinfo && !s.cfg.noNetrc {
+	} else if c.auth == nil && !r.authSet && !userinfo && !s.cfg.noNetrc && header.Get("Authorization") == "" {
 		c.netrc = envNetrc
 	}
 	if err := c.addCredentials(req); err != nil {

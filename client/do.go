@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/requests3/requests/internal/redact"
+	"github.com/requests3/requests/retry"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -24,7 +25,9 @@ type call struct {
 	stream  bool
 	maxBody int64
 	maxHops int
+	retry   *retry.Policy // nil: one attempt per hop
 
+	attempts     int    // requests sent, over all hops and retries
 	manualCookie string // a Cookie header set by hand, sent to the origin only
 	// stripped is set once a redirect leaves the origin (another host or
 	// port, or https to http). From then on no credentials are sent, even if
@@ -85,6 +88,7 @@ func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Respons
 	}
 	resp := newResponse(hresp, history, start)
 	resp.maxBody = c.maxBody
+	resp.Attempts = c.attempts
 	if c.stream {
 		rd, err := decode(hresp, hresp.Body)
 		if err != nil {
@@ -238,9 +242,10 @@ func (c *call) send(req *http.Request) (*http.Response, error) {
 	return c.roundTrip(retry)
 }
 
-// roundTrip sends req through the session's transport chain and stores the
-// cookies of the response.
-func (c *call) roundTrip(req *http.Request) (*http.Response, error) {
+// attempt sends req once through the session's transport chain and stores
+// the cookies of the response.
+func (c *call) attempt(req *http.Request) (*http.Response, error) {
+	c.attempts++
 	resp, err := c.s.rt.RoundTrip(req)
 	if err != nil {
 		return nil, classify(req.Context(), err)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/requests3/requests/retry"
 )
 
 // NoTimeout turns a timeout off where a duration is expected: in
@@ -84,6 +86,7 @@ type config struct {
 	mounts       []mount
 	proxy        func(*http.Request) (*url.URL, error)
 	tlsConfig    *tls.Config
+	retry        *retry.Policy
 }
 
 // WithTimeout sets the total timeout of every request (Timeouts.Total).

@@ -92,6 +92,10 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 		stream:  r.stream,
 		maxBody: s.cfg.maxBodySize,
 		maxHops: s.cfg.maxRedirects,
+		retry:   s.cfg.retry,
+	}
+	if r.retrySet {
+		c.retry = r.retry
 	}
 	if r.authSet {
 		c.auth = r.auth

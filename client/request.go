@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/requests3/requests/retry"
 )
 
 // Request is a plain description of an HTTP request: it can be built ahead
@@ -36,6 +38,8 @@ type Request struct {
 	maxBody    int64
 	maxBodySet bool
 	hooks      hooks
+	retry      *retry.Policy
+	retrySet   bool
 }
 
 type param struct{ key, value string }

@@ -39,6 +39,9 @@ type Response struct {
 	// History holds the redirect responses that led here, oldest first.
 	// Their bodies have been read (up to 1 MiB) and closed.
 	History []*Response
+	// Attempts is how many requests were sent to get this response,
+	// counting every redirect hop and every retry.
+	Attempts int
 	// Elapsed is the time from sending the request to reading the body (for
 	// a streamed response: to receiving the headers).
 	Elapsed time.Duration

@@ -29,6 +29,7 @@ type call struct {
 
 	attempts     int    // requests sent, over all hops and retries
 	manualCookie string // a Cookie header set by hand, sent to the origin only
+	manualAuth   string // an Authorization header set by hand, likewise
 	// stripped is set once a redirect leaves the origin (another host or
 	// port, or https to http). From then on no credentials are sent, even if
 	// a later redirect comes back: a server that redirected once may
@@ -220,10 +221,10 @@ func (c *call) send(req *http.Request) (*http.Response, error) {
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return resp, nil // the body cannot be sent again
 	}
-	retry := req.Clone(req.Context())
-	retry.Body = nil
-	c.setCookies(retry)
-	answer, err := ch.Challenge(resp, retry)
+	again := req.Clone(req.Context())
+	again.Body = nil
+	c.setCookies(again)
+	answer, err := ch.Challenge(resp, again)
 	if err != nil {
 		drainClose(resp)
 		return nil, fmt.Errorf("%w: %w", ErrAuth, err)
@@ -233,13 +234,13 @@ func (c *call) send(req *http.Request) (*http.Response, error) {
 	}
 	drainClose(resp)
 	if req.Body != nil && req.Body != http.NoBody {
-		if retry.Body, err = req.GetBody(); err != nil {
+		if again.Body, err = req.GetBody(); err != nil {
 			return nil, fmt.Errorf("%w: rewinding the body for an auth challenge: %w", ErrInvalidRequest, err)
 		}
 	} else {
-		retry.Body = req.Body
+		again.Body = req.Body
 	}
-	return c.roundTrip(retry)
+	return c.roundTrip(again)
 }
 
 // attempt sends req once through the session's transport chain and stores
@@ -354,6 +355,9 @@ func (c *call) redirect(req *http.Request, resp *http.Response, loc string) (*ht
 // credentials for the request's own host.
 func (c *call) addCredentials(req *http.Request) error {
 	c.setCookies(req)
+	if !c.stripped && c.manualAuth != "" {
+		req.Header.Set("Authorization", c.manualAuth)
+	}
 	var a Auth
 	switch {
 	case c.auth != nil:

@@ -158,6 +158,9 @@ func TestNetrcRedirect(t *testing.T) {
 			{"Authorization set by hand wins and is not sent on", ex + "/?to=" + lo + "/next",
 				[]client.RequestOption{client.Header{"Authorization": "Bearer hand-set"}},
 				[]string{"example.com Bearer hand-set", "127.0.0.1 "}},
+			{"Authorization set by hand is kept on the same host", ex + "/?to=/next",
+				[]client.RequestOption{client.Header{"Authorization": "Bearer hand-set"}},
+				[]string{"example.com Bearer hand-set", "example.com Bearer hand-set"}},
 		}
 		for _, tt := range tests {
 			n := len(seen.log())

@@ -107,6 +107,7 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 		c.maxHops = r.redirects
 	}
 	c.manualCookie = header.Get("Cookie")
+	c.manualAuth = header.Get("Authorization")
 	// Credentials in the URL are basic auth for this origin only: take them
 	// out of the URL so they are handled like any other credentials.
 	// url.Parse has percent-decoded them.

@@ -62,7 +62,13 @@ type AuthOption interface {
 type basicAuth struct{ user, pass string }
 
 // BasicAuth returns HTTP basic authentication credentials. The value is both
-// an [Auth] and a [RequestOption]: s.Get(ctx, u, client.BasicAuth("u", "p")).
+// a [RequestOption] and a session [Option]:
+// s.Get(ctx, u, client.BasicAuth("u", "p")). The user name and password are
+// sent as UTF-8 (RFC 7617); Python Requests sends Latin-1.
+//
+// A URL with a user name or password ("https://user:pa%23ss@host/") gives
+// basic credentials too, percent-decoded, when the request and the session
+// have none of their own.
 func BasicAuth(user, pass string) AuthOption {
 	return basicAuth{user, pass}
 }
@@ -85,7 +91,8 @@ func (a basicAuth) GoString() string { return a.String() }
 type bearerAuth struct{ token string }
 
 // BearerAuth returns credentials that send "Authorization: Bearer token".
-// The value is both an [Auth] and a [RequestOption].
+// The value is both a [RequestOption] and a session [Option]. For tokens
+// that expire, see [TokenSourceAuth].
 func BearerAuth(token string) AuthOption {
 	return bearerAuth{token}
 }

@@ -32,18 +32,23 @@ import (
 // gives no credentials.
 //
 // Without NetrcAuth a session still uses .netrc, the way Python Requests
-// does, for a request with no credentials of its own, the session's, or the
-// URL's; [WithoutNetrc] turns that off.
+// does, for a request with no credentials of its own, the session's, the
+// URL's or a hand-set Authorization header; [WithoutNetrc] turns that off.
+//
+// A token that starts with '#' begins a comment, so quote a password that
+// starts with '#'. Inside double quotes a backslash escapes the next
+// character; outside, it is an ordinary character.
 func NetrcAuth(path string) AuthOption {
 	return &netrcAuth{path: path, strict: true}
 }
 
 // WithoutNetrc stops the session from reading .netrc by itself. By
 // default a request that has no credentials (none of its own, none from the
-// session, and no user name or password in its URL, and not sent with
-// UseAuth(nil)) takes them from the .netrc file as [NetrcAuth] with an empty
-// path does, except that a missing or malformed file gives no credentials
-// instead of an error. [NetrcAuth] given explicitly still works.
+// session, no Authorization header set by hand, no user name or password in
+// its URL, and not sent with UseAuth(nil)) takes them from the .netrc file
+// as [NetrcAuth] with an empty path does, except that a missing or malformed
+// file gives no credentials instead of an error. [NetrcAuth] given
+// explicitly still works.
 func WithoutNetrc() Option {
 	return optionFunc(func(c *config) { c.noNetrc = true })
 }

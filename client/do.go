@@ -29,11 +29,18 @@ type call struct {
 
 	attempts     int    // requests sent, over all hops and retries
 	manualCookie string // a Cookie header set by hand, sent to the origin only
+	manualAuth   string // an Authorization header set by hand, likewise
 	// stripped is set once a redirect leaves the origin (another host or
 	// port, or https to http). From then on no credentials are sent, even if
 	// a later redirect comes back: a server that redirected once may
 	// redirect anywhere.
 	stripped bool
+	// netrc, when set, supplies credentials for each hop's own host: they
+	// belong to the host, so unlike c.auth they are looked up again after
+	// a redirect to another host, but never once a redirect went from
+	// https to http (downgraded).
+	netrc      *netrcAuth
+	downgraded bool
 }
 
 // Do sends r and returns its response, following redirects. The body is read
@@ -204,20 +211,36 @@ func (c *call) send(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode == http.StatusUnauthorized && !c.stripped {
-		if ch, ok := c.auth.(Challenger); ok {
-			next, err := ch.Challenge(req, resp)
-			if err != nil {
-				drainClose(resp)
-				return nil, err
-			}
-			if next != nil {
-				drainClose(resp)
-				return c.roundTrip(next)
-			}
-		}
+	if resp.StatusCode != http.StatusUnauthorized || c.stripped {
+		return resp, nil
 	}
-	return resp, nil
+	ch, ok := c.auth.(Challenger)
+	if !ok {
+		return resp, nil
+	}
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return resp, nil // the body cannot be sent again
+	}
+	again := req.Clone(req.Context())
+	again.Body = nil
+	c.setCookies(again)
+	answer, err := ch.Challenge(resp, again)
+	if err != nil {
+		drainClose(resp)
+		return nil, fmt.Errorf("%w: %w", ErrAuth, err)
+	}
+	if !answer {
+		return resp, nil
+	}
+	drainClose(resp)
+	if req.Body != nil && req.Body != http.NoBody {
+		if again.Body, err = req.GetBody(); err != nil {
+			return nil, fmt.Errorf("%w: rewinding the body for an auth challenge: %w", ErrInvalidRequest, err)
+		}
+	} else {
+		again.Body = req.Body
+	}
+	return c.roundTrip(again)
 }
 
 // attempt sends req once through the session's transport chain and stores
@@ -315,6 +338,9 @@ func (c *call) redirect(req *http.Request, resp *http.Response, loc string) (*ht
 	if !c.stripped && !sameOrigin(c.origin, target) {
 		c.stripped = true
 	}
+	if req.URL.Scheme == "https" && target.Scheme == "http" {
+		c.downgraded = true
+	}
 	next.Header.Del("Authorization")
 	next.Header.Del("Proxy-Authorization")
 	next.Header.Del("Cookie")
@@ -325,9 +351,35 @@ func (c *call) redirect(req *http.Request, resp *http.Response, loc string) (*ht
 	return next, nil
 }
 
-// addCredentials sets the Cookie header from the jar and the request's
-// cookies, and applies auth, unless a redirect has left the origin.
+// addCredentials sets the Cookie header and applies auth: the call's
+// credentials unless a redirect has left the origin, or else netrc
+// credentials for the request's own host.
 func (c *call) addCredentials(req *http.Request) error {
+	c.setCookies(req)
+	if !c.stripped && c.manualAuth != "" {
+		req.Header.Set("Authorization", c.manualAuth)
+	}
+	var a Auth
+	switch {
+	case c.auth != nil:
+		if !c.stripped {
+			a = c.auth
+		}
+	case c.netrc != nil && !c.downgraded:
+		a = c.netrc
+	}
+	if a == nil {
+		return nil
+	}
+	if err := a.Apply(req); err != nil {
+		return fmt.Errorf("%w: %w", ErrAuth, err)
+	}
+	return nil
+}
+
+// setCookies sets the Cookie header from the jar and the request's
+// cookies; a Cookie header set by hand is sent to the origin only.
+func (c *call) setCookies(req *http.Request) {
 	var parts []string
 	if !c.stripped && c.manualCookie != "" {
 		parts = append(parts, c.manualCookie)
@@ -355,13 +407,6 @@ func (c *call) addCredentials(req *http.Request) error {
 	} else {
 		req.Header.Del("Cookie")
 	}
-	if c.stripped || c.auth == nil {
-		return nil
-	}
-	if err := c.auth.Apply(req); err != nil {
-		return fmt.Errorf("client: auth: %w", err)
-	}
-	return nil
 }
 
 // sameOrigin reports whether credentials for a may be sent to b: the same

@@ -16,7 +16,8 @@
 //
 // Request options read like Requests' keyword arguments: [Params], [Param],
 // [Header], [RemoveHeader], [Form], [JSON], [Body], [Cookies], [UseAuth],
-// [BasicAuth], [BearerAuth], [Timeout], [MaxRedirects], [Stream],
+// [BasicAuth], [DigestAuth], [BearerAuth], [TokenSourceAuth], [NetrcAuth],
+// [Timeout], [MaxRedirects], [Stream],
 // [OnRequest] and [OnResponse]. A [Request] built with [NewRequest] is a
 // plain value that can be queued, retried and prepared ([Session.Prepare]).
 //
@@ -28,6 +29,20 @@
 // the body is left open for [Response.Body] or [Response.WriteTo], and the
 // caller must call [Response.Close]. A 4xx or 5xx status is not an error
 // unless the caller asks with [Response.CheckStatus].
+//
+// # Authentication
+//
+// [BasicAuth], [DigestAuth], [BearerAuth], [TokenSourceAuth] (any
+// golang.org/x/oauth2 token source) and [NetrcAuth] are request options and
+// session options at once; [UseAuth] and [WithAuth] take any [Auth]. A
+// [Challenger] answers a 401 challenge, as digest does; [ParseChallenges]
+// reads WWW-Authenticate headers for custom schemes. A user name and
+// password in the URL are basic auth when nothing else is given, and a
+// session reads $NETRC or ~/.netrc by itself for requests with no other
+// credentials ([WithoutNetrc] turns that off). Credentials are sent only to
+// the origin they were given for; netrc credentials, which name their host,
+// are looked up again for each host a redirect leads to. Failures to produce
+// credentials wrap [ErrAuth].
 //
 // # Safe defaults
 //

@@ -80,6 +80,7 @@ type config struct {
 	err          error // the first invalid option, reported by every request
 	header       http.Header
 	auth         Auth
+	noNetrc      bool
 	jar          http.CookieJar
 	noJar        bool
 	maxRedirects int

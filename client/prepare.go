@@ -113,14 +113,26 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 		c.maxHops = r.redirects
 	}
 	c.manualCookie = header.Get("Cookie")
+	c.manualAuth = header.Get("Authorization")
 	// Credentials in the URL are basic auth for this origin only: take them
 	// out of the URL so they are handled like any other credentials.
+	// url.Parse has percent-decoded them.
+	userinfo := false
 	if u.User != nil {
-		if c.auth == nil {
-			pass, _ := u.User.Password()
-			c.auth = basicAuth{u.User.Username(), pass}
+		pass, _ := u.User.Password()
+		if c.auth == nil && (u.User.Username() != "" || pass != "") {
+			c.auth, userinfo = basicAuth{u.User.Username(), pass}, true
 		}
 		u.User = nil
+	}
+	// Netrc credentials belong to a host: they are looked up for each
+	// hop's host (see addCredentials). The session reads .netrc by itself
+	// only when nothing else gave credentials, an Authorization header set
+	// by hand included.
+	if na, ok := c.auth.(*netrcAuth); ok {
+		c.auth, c.netrc = nil, na
+	} else if c.auth == nil && !r.authSet && !userinfo && !s.cfg.noNetrc && header.Get("Authorization") == "" {
+		c.netrc = envNetrc
 	}
 	if err := c.addCredentials(req); err != nil {
 		return nil, nil, err

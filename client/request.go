@@ -189,7 +189,9 @@ func AddCookie(c *http.Cookie) RequestOption {
 }
 
 // UseAuth sets the credentials of this request, replacing the session's.
-// UseAuth(nil) sends the request without the session's credentials.
+// UseAuth(nil) sends the request without the session's credentials and
+// without .netrc credentials (a user name and password in the URL are
+// still used).
 func UseAuth(a Auth) RequestOption {
 	return requestOptionFunc(func(r *Request) { r.auth, r.authSet = a, true })
 }

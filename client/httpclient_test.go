@@ -62,7 +62,7 @@ func TestHTTPClientSendsThroughSession(t *testing.T) {
 		if e.Data != "payload" || e.Args["a"][0] != "1" {
 			t.Errorf("server got body %q and args %v, want %q and a=1", e.Data, e.Args, "payload")
 		}
-		for k, want := range map[string]string{"X-Session": "1", "X-Caller": "2", "Authorization": "Basic " + basic("user", "pass"), "User-Agent": client.UserAgent} {
+		for k, want := range map[string]string{"X-Session": "1", "X-Caller": "2", "Authorization": basic("user", "pass"), "User-Agent": client.UserAgent} {
 			if got := e.Headers[k]; len(got) != 1 || got[0] != want {
 				t.Errorf("header %s = %q, want %q", k, got, want)
 			}

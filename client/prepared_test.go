@@ -30,7 +30,7 @@ func TestPrepareAppliesSessionWithoutIO(t *testing.T) {
 			t.Errorf("URL %s, want %s", got, want)
 		}
 		want := map[string]string{
-			"Authorization": "Basic " + basic("user", "pass"), "X-Session": "1", "X-Req": "2",
+			"Authorization": basic("user", "pass"), "X-Session": "1", "X-Req": "2",
 			"Cookie": "jar=j", "Content-Type": "application/x-www-form-urlencoded", "User-Agent": client.UserAgent,
 		}
 		for k, v := range want {

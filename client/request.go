@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/requests3/requests/retry"
 )
 
 // Request is a plain description of an HTTP request: it can be built ahead
@@ -36,6 +38,9 @@ type Request struct {
 	maxBody    int64
 	maxBodySet bool
 	hooks      hooks
+	retry      *retry.Policy
+	retrySet   bool
+	from       *adapted // set by the HTTPClient adapter
 }
 
 type param struct{ key, value string }
@@ -189,13 +194,16 @@ func AddCookie(c *http.Cookie) RequestOption {
 }
 
 // UseAuth sets the credentials of this request, replacing the session's.
-// UseAuth(nil) sends the request without the session's credentials.
+// UseAuth(nil) sends the request without the session's credentials and
+// without .netrc credentials (a user name and password in the URL are
+// still used).
 func UseAuth(a Auth) RequestOption {
 	return requestOptionFunc(func(r *Request) { r.auth, r.authSet = a, true })
 }
 
 // Timeout sets the total timeout of this request, replacing the session's
-// Timeouts.Total. [NoTimeout] turns it off.
+// Timeouts.Total. [NoTimeout] turns it off; any other negative duration
+// fails the request with [ErrInvalidRequest] before any I/O.
 func Timeout(d time.Duration) RequestOption {
 	return requestOptionFunc(func(r *Request) { r.timeout = d })
 }

@@ -2,6 +2,8 @@ package client_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"strings"
 	"testing"
 
@@ -164,5 +166,49 @@ func TestRedirectCredentialsStayStripped(t *testing.T) {
 		{"downgrade and back", []string{"https://example.com/a", "http://example.com/b", "https://example.com/c"}, []bool{true, false, false}},
 		{"port and back", []string{"http://example.com/a", "http://example.com:8080/b", "http://example.com/c"}, []bool{true, false, false}},
 		{"upgrade, then downgrade", []string{"http://example.com/a", "https://example.com/b", "http://example.com/c"}, []bool{true, true, false}},
+	})
+}
+
+// TestRedirectCredentialsOwnTransport runs the host rule through the
+// session's own transport and real name resolution: 127.0.0.1 and
+// localhost are the same server under two host names.
+func TestRedirectCredentialsOwnTransport(t *testing.T) {
+	sc := &script{}
+	eachProto(t, sc, func(t *testing.T, srv server) {
+		var opts []client.Option
+		if srv.Certificate() != nil {
+			// The test certificate does not name localhost: verify it as
+			// example.com, which it does name, whatever host was dialled.
+			pool := x509.NewCertPool()
+			pool.AddCert(srv.Certificate())
+			opts = append(opts, client.WithTLSConfig(&tls.Config{RootCAs: pool, ServerName: "example.com"}))
+		}
+		s := client.NewSession(opts...)
+		t.Cleanup(s.Close)
+		ip := srv.URL
+		local := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+		tests := []credCase{
+			{"same host", []string{ip + "/a", ip + "/b"}, []bool{true, true}},
+			{"other host name", []string{ip + "/a", local + "/b"}, []bool{true, false}},
+			{"and back", []string{ip + "/a", local + "/b", ip + "/c"}, []bool{true, false, false}},
+		}
+		for _, tt := range tests {
+			sc.take()
+			_, err := s.Get(context.Background(), chain(302, tt.hops...), client.BasicAuth("u", "p"),
+				client.Header{"Proxy-Authorization": "Basic eA=="})
+			if err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			reqs := sc.take()
+			if len(reqs) != len(tt.want) {
+				t.Fatalf("%s: got %d requests, want %d", tt.name, len(reqs), len(tt.want))
+			}
+			for i, r := range reqs {
+				got := r.Header.Get("Authorization") != "" || r.Header.Get("Proxy-Authorization") != ""
+				if got != tt.want[i] {
+					t.Errorf("%s: hop %d to %s: got credentials %v, want %v", tt.name, i, urlsOf(reqs)[i], got, tt.want[i])
+				}
+			}
+		}
 	})
 }

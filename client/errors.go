@@ -124,6 +124,12 @@ func (e *RedirectError) Unwrap() error { return ErrTooManyRedirects }
 // classify wraps a transport error with the sentinel that describes it. ctx is
 // the context of the call, to tell the caller's cancellation from timeouts.
 func classify(ctx context.Context, err error) error {
+	return classifyConn(ctx, err, false)
+}
+
+// classifyConn is classify for a round trip; connecting reports that it
+// failed before a connection was ready, whatever the error's type.
+func classifyConn(ctx context.Context, err error, connecting bool) error {
 	if err == nil || isClassified(err) {
 		return err
 	}
@@ -139,7 +145,7 @@ func classify(ctx context.Context, err error) error {
 	if errors.As(err, &ne) && ne.Timeout() {
 		timeout = true
 	}
-	connect := isConnectError(err)
+	connect := connecting || isConnectError(err)
 	switch {
 	case timeout && connect:
 		return fmt.Errorf("%w: %w: %w", ErrConnect, ErrTimeout, err)

@@ -26,7 +26,13 @@ const (
 )
 
 // Timeouts bound the phases of a request. A zero field takes its default; a
-// field set to [NoTimeout] turns that bound off.
+// field set to [NoTimeout] turns that bound off. Any other negative duration
+// is a mistake (often a deadline already past): a session given one fails
+// every request with [ErrInvalidRequest], before any I/O.
+//
+// A timeout that fires makes the call fail with an error that matches both
+// [ErrTimeout] and [context.DeadlineExceeded]; a connect timeout also
+// matches [ErrConnect].
 type Timeouts struct {
 	// Connect bounds dialing, including the TLS handshake and a proxy's
 	// CONNECT. Default 10s.
@@ -74,6 +80,7 @@ type config struct {
 	err          error // the first invalid option, reported by every request
 	header       http.Header
 	auth         Auth
+	noNetrc      bool
 	jar          http.CookieJar
 	noJar        bool
 	maxRedirects int
@@ -85,10 +92,13 @@ type config struct {
 	mounts       []mount
 	proxy        func(*http.Request) (*url.URL, error)
 	tlsConfig    *tls.Config
+	dial         DialFunc
 	retry        *retry.Policy
 }
 
 // WithTimeout sets the total timeout of every request (Timeouts.Total).
+// [NoTimeout] turns it off; any other negative duration is invalid, as in
+// [Timeouts].
 func WithTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.timeouts.Total = d })
 }
@@ -192,9 +202,20 @@ func WithTLSConfig(cfg *tls.Config) Option {
 
 // Mount sends requests whose URL starts with prefix through rt instead of
 // the session's transport, like Requests' transport adapters. The prefix
-// matches on URL boundaries: "https://example.com" matches
-// "https://example.com/x" but not "https://example.com.evil.net". The
-// longest matching prefix wins. Scheme and host compare case-insensitively.
+// matches on URL boundaries, not as a string: "https://example.com" matches
+// "https://example.com/x" but neither "https://example.com.evil.net" nor
+// "https://example.com:8443"; "https://example.com/api" matches
+// "https://example.com/api/v1" but not "https://example.com/apiary".
+// Scheme and host compare case-insensitively, a scheme's default port may
+// be given or left out, and a prefix without a host ("mock://") matches
+// every URL of its scheme. The most specific prefix wins; mounting the same
+// prefix again replaces the transport. URLs of any scheme may be sent once
+// a transport is mounted for them. A prefix that is not an absolute URL, or
+// that has user info, a query or a fragment, makes every request fail with
+// [ErrInvalidURL].
+//
+// Requests sent through rt still pass through the session's middleware,
+// redirect policy, cookies and hooks.
 func Mount(prefix string, rt http.RoundTripper) Option {
 	return optionFunc(func(c *config) {
 		m, err := newMount(prefix, rt)

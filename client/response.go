@@ -6,6 +6,7 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,6 +57,7 @@ type Response struct {
 	body    io.Reader // streamed: the decoded body
 	cancel  func()    // streamed: ends the call's context
 	maxBody int64
+	raw     *http.Response // as the transport returned it
 }
 
 func newResponse(h *http.Response, history []*Response, start time.Time) *Response {
@@ -69,6 +71,7 @@ func newResponse(h *http.Response, history []*Response, start time.Time) *Respon
 		URL:           h.Request.URL,
 		Request:       h.Request,
 		History:       history,
+		raw:           h,
 	}
 	if !start.IsZero() {
 		r.Elapsed = time.Since(start)
@@ -204,6 +207,7 @@ func decode(h *http.Response, body io.Reader) (io.Reader, error) {
 type streamBody struct {
 	rd     io.Reader     // decoded
 	raw    io.ReadCloser // as received
+	ctx    context.Context
 	cancel func()
 	once   sync.Once
 	closed bool
@@ -213,7 +217,11 @@ func (b *streamBody) Read(p []byte) (int, error) {
 	if b.closed {
 		return 0, errors.New("client: read on closed response body")
 	}
-	return b.rd.Read(p)
+	n, err := b.rd.Read(p)
+	if err != nil && err != io.EOF {
+		err = classify(b.ctx, err) // a deadline that fires mid-body is ErrTimeout
+	}
+	return n, err
 }
 
 func (b *streamBody) Close() error {

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"crypto/tls"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"sync"
@@ -50,6 +49,9 @@ func NewSession(opts ...Option) *Session {
 			o.applySession(&c)
 		}
 	}
+	if err := c.timeouts.validate(); err != nil {
+		c.err = err
+	}
 	c.timeouts = c.timeouts.withDefaults()
 	s := &Session{cfg: c, logger: c.logger, jar: c.jar}
 	if s.jar == nil && !c.noJar {
@@ -83,7 +85,6 @@ func NewJar() *Jar {
 // connections per host makes concurrent clients open and close connections
 // all the time.
 func newTransport(c *config) *http.Transport {
-	dialer := &net.Dialer{Timeout: c.timeouts.Connect, KeepAlive: 30 * time.Second}
 	tlsConfig := c.tlsConfig
 	if tlsConfig == nil {
 		tlsConfig = &tls.Config{}
@@ -97,7 +98,7 @@ func newTransport(c *config) *http.Transport {
 	}
 	return &http.Transport{
 		Proxy:                 proxy,
-		DialContext:           dialer.DialContext,
+		DialContext:           boundDial(c.dial, c.timeouts.Connect),
 		TLSClientConfig:       tlsConfig,
 		TLSHandshakeTimeout:   c.timeouts.Connect,
 		ResponseHeaderTimeout: c.timeouts.Header,

@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/requests3/requests/limiter"
 	"github.com/requests3/requests/retry"
 )
 
@@ -94,6 +95,16 @@ type config struct {
 	tlsConfig    *tls.Config
 	dial         DialFunc
 	retry        *retry.Policy
+	limiter      *limiter.Limiter
+}
+
+// WithLimiter makes every request of the session, including each redirect
+// hop and retry, obey l's per-host rate limits, concurrency caps and
+// Retry-After pauses. Give the same l to an async pool (async.Limiter) and
+// the pool's requests are admitted once, by the pool, so synchronous and
+// pooled traffic to a host share one set of limits.
+func WithLimiter(l *limiter.Limiter) Option {
+	return optionFunc(func(c *config) { c.limiter = l })
 }
 
 // WithTimeout sets the total timeout of every request (Timeouts.Total).

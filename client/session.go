@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/requests3/requests/limiter"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -65,6 +67,9 @@ func NewSession(opts ...Option) *Session {
 	var rt http.RoundTripper = base
 	if len(c.mounts) > 0 {
 		rt = &mountTransport{mounts: sortMounts(c.mounts), base: base}
+	}
+	if c.limiter != nil {
+		rt = limiter.Middleware(c.limiter)(rt)
 	}
 	for i := len(c.middleware) - 1; i >= 0; i-- {
 		rt = c.middleware[i](rt)

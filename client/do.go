@@ -29,6 +29,7 @@ type call struct {
 
 	attempts     int           // requests sent, over all hops and retries
 	last         *http.Request // the request sent last
+	trace        *attemptTrace // the trace of the request sent last
 	manualCookie string        // a Cookie header set by hand, sent to the origin only
 	manualAuth   string        // an Authorization header set by hand, likewise
 	// stripped is set once a redirect leaves the origin (another host or
@@ -106,6 +107,7 @@ func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Respons
 			return nil, c.error(hresp.Request.URL, classify(ctx, err))
 		}
 	}
+	resp.Timings = c.trace.timings(time.Now())
 	resp.Elapsed = time.Since(start)
 	for _, hooks := range [][]func(*Response) error{s.cfg.hooks.response, r.hooks.response} {
 		for _, h := range hooks {
@@ -196,6 +198,7 @@ func (c *call) follow(req *http.Request) (*http.Response, []*Response, error) {
 		if len(history) >= c.maxHops {
 			last := newResponse(resp, history, time.Time{})
 			last.readHistory(resp)
+			last.Timings = c.trace.timings(time.Now())
 			return nil, history, &RedirectError{Max: c.maxHops, Response: last}
 		}
 		next, err := c.redirect(req, resp, loc)
@@ -210,6 +213,7 @@ func (c *call) follow(req *http.Request) (*http.Response, []*Response, error) {
 		// slice expression keeps later appends out of its view.
 		h := newResponse(resp, history[:len(history):len(history)], time.Time{})
 		h.readHistory(resp)
+		h.Timings = c.trace.timings(time.Now())
 		history = append(history, h)
 		req = next
 	}
@@ -257,11 +261,11 @@ func (c *call) send(req *http.Request) (*http.Response, error) {
 // the cookies of the response.
 func (c *call) attempt(req *http.Request) (*http.Response, error) {
 	c.attempts++
-	req, conn := traceConn(req)
+	req, c.trace = traceAttempt(req)
 	c.last = req
 	resp, err := c.s.rt.RoundTrip(req)
 	if err != nil {
-		return nil, classifyConn(req.Context(), err, conn.failed())
+		return nil, classifyConn(req.Context(), err, c.trace.failed())
 	}
 	if c.s.jar != nil {
 		if cookies := resp.Cookies(); len(cookies) > 0 {

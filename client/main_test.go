@@ -1,13 +1,18 @@
 package client_test
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/mccutchen/go-httpbin/v2/httpbin"
+	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/http3"
 	"go.uber.org/goleak"
 
 	"github.com/requests3/requests/client"
@@ -18,17 +23,92 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // proto is a protocol a behaviour is tested under.
 type proto struct {
 	name  string
-	start func(h http.Handler) *httptest.Server
+	start func(t testing.TB, h http.Handler) *httptest.Server
+	extra bool // run by eachProto3 only
 }
 
 var protos = []proto{
-	{"HTTP/1.1", httptest.NewServer},
-	{"HTTP/2", func(h http.Handler) *httptest.Server {
+	{name: "HTTP/1.1", start: func(_ testing.TB, h http.Handler) *httptest.Server { return httptest.NewServer(h) }},
+	{name: "HTTP/2", start: func(_ testing.TB, h http.Handler) *httptest.Server {
 		srv := httptest.NewUnstartedServer(h)
 		srv.EnableHTTP2 = true
 		srv.StartTLS()
 		return srv
 	}},
+	{name: "H2C", start: startH2C, extra: true},
+	{name: "HTTP/3", start: startHTTP3, extra: true},
+}
+
+// startH2C starts a server for h that speaks HTTP/2 in the clear. It also
+// answers HTTP/1.1, but only to fail the test: a session under test that
+// was not told to use H2C would otherwise pass unnoticed.
+func startH2C(t testing.TB, h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(only(t, 2, h))
+	srv.Config.Protocols = new(http.Protocols)
+	srv.Config.Protocols.SetHTTP1(true)
+	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Start()
+	return srv
+}
+
+// startHTTP3 starts a TLS server for h on a TCP port, and an HTTP/3 server
+// for h on the UDP port of the same number, so that srv.URL reaches both.
+// Requests over TCP fail the test: the session should have used HTTP/3.
+func startHTTP3(t testing.TB, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(only(t, 3, h))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	serveHTTP3(t, srv.Listener.Addr().String(), srv.TLS, h)
+	return srv
+}
+
+// serveHTTP3 serves h over HTTP/3 on the UDP address addr until the test
+// ends, with the certificates of tlsConfig. It returns the address it
+// listens on and a count of the QUIC connections it accepts.
+func serveHTTP3(t testing.TB, addr string, tlsConfig *tls.Config, h http.Handler) (string, *atomic.Int64) {
+	t.Helper()
+	udpAddr, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.ListenUDP("udp", udpAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := new(atomic.Int64)
+	srv := &http3.Server{
+		Handler:   h,
+		TLSConfig: http3.ConfigureTLSConfig(tlsConfig.Clone()),
+		ConnContext: func(ctx context.Context, _ *quic.Conn) context.Context {
+			conns.Add(1)
+			return ctx
+		},
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.Serve(conn)
+	}()
+	t.Cleanup(func() {
+		srv.Close()
+		conn.Close()
+		<-done
+	})
+	return conn.LocalAddr().String(), conns
+}
+
+// only serves h to requests of HTTP major version major, and fails the
+// test on others.
+func only(t testing.TB, major int, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor != major {
+			t.Errorf("server got a request over %s, want HTTP/%d", r.Proto, major)
+			http.Error(w, "wrong protocol", http.StatusHTTPVersionNotSupported)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // server is a test server and a session that trusts it.
@@ -37,25 +117,54 @@ type server struct {
 	proto string
 }
 
-// session returns a session that trusts srv's certificate, with opts.
+// session returns a session that trusts srv's certificate and speaks srv's
+// protocol, with opts.
 func (srv server) session(t testing.TB, opts ...client.Option) *client.Session {
 	t.Helper()
+	var pre []client.Option
 	if srv.Certificate() != nil {
 		pool := x509.NewCertPool()
 		pool.AddCert(srv.Certificate())
-		opts = append([]client.Option{client.WithTLSConfig(&tls.Config{RootCAs: pool})}, opts...)
+		pre = append(pre, client.WithTLSConfig(&tls.Config{RootCAs: pool}))
 	}
-	s := client.NewSession(opts...)
+	switch srv.proto {
+	case "H2C":
+		pre = append(pre, client.WithProtocols(client.DefaultProtocols|client.H2C))
+	case "HTTP/3":
+		pre = append(pre, client.WithProtocols(client.HTTP3))
+	}
+	s := client.NewSession(append(pre, opts...)...)
 	t.Cleanup(s.Close)
 	return s
+}
+
+// wantProto is the Response.Proto of a response from srv.
+func (srv server) wantProto() string {
+	return map[string]string{"HTTP/1.1": "HTTP/1.1", "HTTP/2": "HTTP/2.0", "H2C": "HTTP/2.0", "HTTP/3": "HTTP/3.0"}[srv.proto]
 }
 
 // eachProto runs f against a server for h under HTTP/1.1 and HTTP/2.
 func eachProto(t *testing.T, h http.Handler, f func(t *testing.T, srv server)) {
 	t.Helper()
+	runProtos(t, false, h, f)
+}
+
+// eachProto3 runs f against a server for h under HTTP/1.1, HTTP/2 over
+// TLS, HTTP/2 in the clear (h2c) and HTTP/3, for the behaviours that do
+// not depend on the protocol. The session must come from srv.session.
+func eachProto3(t *testing.T, h http.Handler, f func(t *testing.T, srv server)) {
+	t.Helper()
+	runProtos(t, true, h, f)
+}
+
+func runProtos(t *testing.T, all bool, h http.Handler, f func(t *testing.T, srv server)) {
+	t.Helper()
 	for _, p := range protos {
+		if p.extra && !all {
+			continue
+		}
 		t.Run(p.name, func(t *testing.T) {
-			srv := p.start(h)
+			srv := p.start(t, h)
 			t.Cleanup(srv.Close)
 			f(t, server{srv, p.name})
 		})

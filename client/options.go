@@ -96,6 +96,8 @@ type config struct {
 	dial         DialFunc
 	retry        *retry.Policy
 	limiter      *limiter.Limiter
+	protocols    Protocols
+	http3        HTTP3Config
 }
 
 // WithLimiter makes every request of the session, including each redirect

@@ -46,6 +46,9 @@ type Response struct {
 	// Elapsed is the time from sending the request to reading the body (for
 	// a streamed response: to receiving the headers).
 	Elapsed time.Duration
+	// Timings break the last request down: DNS, connect, TLS, first byte
+	// and whether its connection was reused.
+	Timings Timings
 
 	// Body is the decoded body of a streamed response (see [Stream]): read
 	// it, then call Close. It is nil when the body was read into memory.

@@ -133,7 +133,7 @@ func TestRetryGivesUpWithLastResponse(t *testing.T) {
 func TestRetryErrorSaysAttempts(t *testing.T) {
 	s := client.NewSession(client.WithRetry(fast))
 	defer s.Close()
-	srv := protos[0].start(http.NotFoundHandler())
+	srv := protos[0].start(t, http.NotFoundHandler())
 	url := srv.URL
 	srv.Close() // connection refused from now on
 	_, err := s.Get(context.Background(), url)

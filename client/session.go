@@ -30,7 +30,7 @@ const UserAgent = "requests3/" + Version
 type Session struct {
 	cfg    config
 	jar    http.CookieJar
-	own    *http.Transport   // the session's own transport, if it built one
+	own    *protoTransport   // the session's own transport, if it built one
 	rt     http.RoundTripper // middleware, mounts and the transport
 	logger *zap.Logger
 }
@@ -61,7 +61,7 @@ func NewSession(opts ...Option) *Session {
 	}
 	base := c.transport
 	if base == nil {
-		s.own = newTransport(&c)
+		s.own = newProtoTransport(&c)
 		base = s.own
 	}
 	var rt http.RoundTripper = base
@@ -110,7 +110,7 @@ func newTransport(c *config) *http.Transport {
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          1024,
 		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
+		IdleConnTimeout:       idleConnTimeout,
 		ExpectContinueTimeout: time.Second,
 		// Content decoding is the session's, so that the decoded size can be
 		// capped and every encoding handled in one place.
@@ -118,8 +118,9 @@ func newTransport(c *config) *http.Transport {
 	}
 }
 
-// Close releases the session's idle connections. Requests in flight are not
-// interrupted; the session stays usable.
+// Close releases the session's idle connections, and its HTTP/3
+// connections and UDP socket once the requests in flight over them are done.
+// Requests in flight are not interrupted; the session stays usable.
 func (s *Session) Close() {
 	if s.own != nil {
 		s.own.CloseIdleConnections()

@@ -19,7 +19,7 @@ import (
 // request or the session) and test_set_basicauth with UTF-8 names: a user
 // name and password are sent as UTF-8 (RFC 7617), not Latin-1.
 func TestBasicAuth(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		ctx := context.Background()
 		tests := []struct {
 			name       string
@@ -65,7 +65,7 @@ func TestBasicAuth(t *testing.T) {
 // has its own; they never stay in the URL that is sent or reported.
 func TestURLUserinfo(t *testing.T) {
 	seen := &authSeen{}
-	eachProto(t, seen, func(t *testing.T, srv server) {
+	eachProto3(t, seen, func(t *testing.T, srv server) {
 		ctx := context.Background()
 		withUser := func(userinfo string) string {
 			return strings.Replace(srv.URL, "://", "://"+userinfo+"@", 1) + "/path"
@@ -111,7 +111,7 @@ func TestURLUserinfo(t *testing.T) {
 
 // TestBearerAuth: a fixed token is sent as "Bearer TOKEN".
 func TestBearerAuth(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		ctx := context.Background()
 		resp, err := srv.session(t).Get(ctx, srv.URL+"/bearer", client.BearerAuth("t0k3n"))
 		if err != nil {
@@ -189,7 +189,7 @@ func toyServer(key string, hits *atomic.Int64) http.Handler {
 // interface, on a request or for a whole session.
 func TestCustomChallenger(t *testing.T) {
 	var hits atomic.Int64
-	eachProto(t, toyServer("k", &hits), func(t *testing.T, srv server) {
+	eachProto3(t, toyServer("k", &hits), func(t *testing.T, srv server) {
 		ctx := context.Background()
 		tests := []struct {
 			name       string

@@ -78,6 +78,12 @@ func (g *dialGate) roundTrip(rt http.RoundTripper, req *http.Request) (*http.Res
 
 // lead sends the first request to an origin and opens the gate once it has
 // a connection, or has failed to get one.
+//
+// Over TLS that is when the request gets its connection: net/http adds an
+// HTTP/2 connection to its pool before it hands it to the request that
+// dialed it, so the requests let through find it there. An HTTP/2
+// connection in the clear (h2c) is added to the pool only after it has been
+// handed over, so for h2c the gate opens when the first response arrives.
 func (g *dialGate) lead(rt http.RoundTripper, req *http.Request, h *gateHost) (*http.Response, error) {
 	var once sync.Once
 	open := func(connected bool) {
@@ -89,10 +95,15 @@ func (g *dialGate) lead(rt http.RoundTripper, req *http.Request, h *gateHost) (*
 			g.mu.Unlock()
 		})
 	}
-	// This trace is added to the first request to an origin only; the
-	// attempt's own trace (conntrace.go) stays in the context beneath it.
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { open(true) }}
-	resp, err := rt.RoundTrip(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
+	sent := req
+	if req.URL.Scheme == "https" {
+		// This trace is added to the first request to an origin only;
+		// the attempt's own trace (conntrace.go) stays in the context
+		// beneath it.
+		trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { open(true) }}
+		sent = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	}
+	resp, err := rt.RoundTrip(sent)
 	open(err == nil)
 	if resp != nil {
 		resp.Request = req

@@ -27,7 +27,7 @@ import (
 )
 
 func TestHTTPClientSendsThroughSession(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		core, logs := observer.New(zapcore.DebugLevel)
 		var hops, hooked atomic.Int32
 		count := func(next http.RoundTripper) http.RoundTripper {
@@ -67,7 +67,7 @@ func TestHTTPClientSendsThroughSession(t *testing.T) {
 				t.Errorf("header %s = %q, want %q", k, got, want)
 			}
 		}
-		if want := map[string]string{"HTTP/1.1": "HTTP/1.1", "HTTP/2": "HTTP/2.0"}[srv.proto]; resp.Proto != want {
+		if want := srv.wantProto(); resp.Proto != want {
 			t.Errorf("Proto %q, want %q", resp.Proto, want)
 		}
 		if !reflect.DeepEqual(req.Header, before) || req.URL.String() != beforeURL {
@@ -80,7 +80,7 @@ func TestHTTPClientSendsThroughSession(t *testing.T) {
 }
 
 func TestHTTPClientDecoding(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		hc := srv.session(t, clienttest.CheckClosed(t)).HTTPClient()
 
 		resp, err := hc.Get(srv.URL + "/gzip")
@@ -119,7 +119,7 @@ func TestHTTPClientDecoding(t *testing.T) {
 }
 
 func TestHTTPClientCookiesInSessionJar(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		hc := s.HTTPClient()
 		if hc.Jar != nil {
@@ -241,7 +241,7 @@ func TestHTTPClientStreams(t *testing.T) {
 		rest, _ := io.ReadAll(r.Body)
 		w.Write(append([]byte(", then "), rest...))
 	})
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		hc := srv.session(t, clienttest.CheckClosed(t)).HTTPClient()
 		pr, pw := io.Pipe()
 		req, _ := http.NewRequest(http.MethodPost, srv.URL, pr)

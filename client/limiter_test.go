@@ -22,7 +22,7 @@ func TestWithLimiterCapsConcurrency(t *testing.T) {
 		time.Sleep(time.Millisecond) // overlap requests; nothing is asserted on time
 		inflight.Add(-1)
 	})
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		inflight.Store(0)
 		peak.Store(0)
 		s := srv.session(t, client.WithLimiter(limiter.New(limiter.HostConcurrency(2))))

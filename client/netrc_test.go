@@ -32,7 +32,7 @@ func writeNetrc(t *testing.T, content string) string {
 // used only when nothing else gives credentials.
 func TestNetrcBasicAuth(t *testing.T) {
 	writeNetrc(t, "machine 127.0.0.1 login user password pass\n")
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		ctx := context.Background()
 		u := srv.URL + "/basic-auth/user/pass"
 		wrongURL := strings.Replace(srv.URL, "://", "://wronguser:wrongpass@", 1) + "/basic-auth/user/pass"
@@ -74,7 +74,7 @@ func TestNetrcHome(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(home, ".netrc"), []byte("machine 127.0.0.1 login user password pass"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		resp, err := srv.session(t).Get(context.Background(), srv.URL+"/basic-auth/user/pass")
 		if err != nil {
 			t.Fatal(err)

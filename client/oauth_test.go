@@ -48,7 +48,7 @@ func (s *countingSource) calls() int {
 // TestTokenSourceAuth: a reused token is sent until it expires, then the
 // refreshed one.
 func TestTokenSourceAuth(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		src := &countingSource{ttl: time.Hour}
 		s := srv.session(t, client.TokenSourceAuth(oauth2.ReuseTokenSource(nil, src)))
 		token := func() string {

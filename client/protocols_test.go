@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/requests3/requests/client"
 )
@@ -306,5 +307,59 @@ func concurrently(t *testing.T, n int, f func() error) {
 		if err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestWaitForConnection checks that requests to an origin that may speak
+// HTTP/2 wait for the connection the first one is making, within their own
+// deadline, and then share it.
+func TestWaitForConnection(t *testing.T) {
+	srv := httptest.NewUnstartedServer(protoHandler)
+	srv.EnableHTTP2 = true
+	conns := counted(t, srv, true)
+
+	dialing, release := make(chan struct{}), make(chan struct{})
+	var dials atomic.Int64
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) == 1 {
+			close(dialing)
+			<-release // the first dial takes its time
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}
+	s := client.NewSession(client.WithTLSConfig(trust(srv)), client.WithDialer(dial))
+	defer s.Close()
+
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.Get(context.Background(), srv.URL)
+		first <- err
+	}()
+	<-dialing
+	// A request with a short deadline gives up while it waits.
+	_, err := s.Get(context.Background(), srv.URL, client.Timeout(20*time.Millisecond))
+	if !errors.Is(err, client.ErrTimeout) {
+		t.Errorf("waiting request: got %v, want ErrTimeout", err)
+	}
+	// Others wait for the first one's connection and share it.
+	waiting := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := s.Get(context.Background(), srv.URL)
+			waiting <- err
+		}()
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for range 8 {
+		if err := <-waiting; err != nil {
+			t.Error(err)
+		}
+	}
+	if d, c := dials.Load(), conns.Load(); d != 1 || c != 1 {
+		t.Errorf("%d dials, %d connections at the server, want 1 and 1", d, c)
 	}
 }

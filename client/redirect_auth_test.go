@@ -174,7 +174,7 @@ func TestRedirectCredentialsStayStripped(t *testing.T) {
 // localhost are the same server under two host names.
 func TestRedirectCredentialsOwnTransport(t *testing.T) {
 	sc := &script{}
-	eachProto(t, sc, func(t *testing.T, srv server) {
+	eachProto3(t, sc, func(t *testing.T, srv server) {
 		var opts []client.Option
 		if srv.Certificate() != nil {
 			// The test certificate does not name localhost: verify it as
@@ -183,8 +183,7 @@ func TestRedirectCredentialsOwnTransport(t *testing.T) {
 			pool.AddCert(srv.Certificate())
 			opts = append(opts, client.WithTLSConfig(&tls.Config{RootCAs: pool, ServerName: "example.com"}))
 		}
-		s := client.NewSession(opts...)
-		t.Cleanup(s.Close)
+		s := srv.session(t, opts...)
 		ip := srv.URL
 		local := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
 		tests := []credCase{

@@ -30,7 +30,7 @@ func pathOf(t *testing.T, u *url.URL) string {
 // redirect fails with the last response, its request and 30 responses of
 // history.
 func TestRedirectLimitDefault(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		resp, err := s.Get(context.Background(), srv.URL+"/relative-redirect/50")
 		if resp != nil {
@@ -74,7 +74,7 @@ func TestRedirectLimitDefault(t *testing.T) {
 // TestRedirectLimitSettings: test_HTTP_302_TOO_MANY_REDIRECTS_WITH_PARAMS,
 // and the session and request limits with 0 meaning "do not follow".
 func TestRedirectLimitSettings(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		tests := []struct {
 			name        string
 			sess        []client.Option
@@ -130,7 +130,7 @@ func TestRedirectLimitSettings(t *testing.T) {
 // test_requests_in_history_are_not_overridden, test_history_is_always_a_list,
 // test_requests_history_is_saved.
 func TestRedirectHistory(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		ctx := context.Background()
 		resp, err := s.Get(ctx, srv.URL+"/redirect/5")
@@ -184,7 +184,7 @@ func TestRedirectLoop(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/loop", http.StatusFound)
 	})
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, tt := range []struct {
 			opts []client.RequestOption
@@ -214,7 +214,7 @@ func TestRedirectLoop(t *testing.T) {
 // TestRedirectErrorPromises table-tests what the documentation of errors
 // promises for redirects.
 func TestRedirectErrorPromises(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		ctx := context.Background()
 		_, tooMany := s.Get(ctx, srv.URL+"/relative-redirect/3", client.MaxRedirects(1))
@@ -263,7 +263,7 @@ func TestRedirectErrorPromises(t *testing.T) {
 // and test_transfer_enc_removal_on_redirect.
 func TestRedirectMethodRewrite(t *testing.T) {
 	sc := &script{}
-	eachProto(t, sc, func(t *testing.T, srv server) {
+	eachProto3(t, sc, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		tests := []struct {
 			code       int
@@ -364,7 +364,7 @@ func TestRedirectMethodRewrite(t *testing.T) {
 // following 307.
 func TestRedirect303Then307StaysGet(t *testing.T) {
 	sc := &script{}
-	eachProto(t, sc, func(t *testing.T, srv server) {
+	eachProto3(t, sc, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		sc.take()
 		u := chain(303, srv.URL+"/a", chain(307, srv.URL+"/b", srv.URL+"/c"))
@@ -397,7 +397,7 @@ func TestRedirectKeepsBody(t *testing.T) {
 	if err := os.WriteFile(file, big, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	eachProto(t, sc, func(t *testing.T, srv server) {
+	eachProto3(t, sc, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		tests := []struct {
 			name string
@@ -465,7 +465,7 @@ func TestRedirectKeepsBody(t *testing.T) {
 // UnrewindableBodyError instead).
 func TestRedirectUnrewindableBodyStops(t *testing.T) {
 	sc := &script{}
-	eachProto(t, sc, func(t *testing.T, srv server) {
+	eachProto3(t, sc, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, code := range []int{307, 308} {
 			sc.take()
@@ -489,7 +489,7 @@ func TestRedirectUnrewindableBodyStops(t *testing.T) {
 // test_fragment_update_on_redirect, test_fragment_not_sent_with_request.
 func TestRedirectFragments(t *testing.T) {
 	sc := &script{}
-	eachProto(t, sc, func(t *testing.T, srv server) {
+	eachProto3(t, sc, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		tests := []struct {
 			name        string
@@ -533,7 +533,7 @@ func TestRedirectFragments(t *testing.T) {
 // (test_redirect_rfc1808_to_non_ascii_location).
 func TestRedirectLocationForms(t *testing.T) {
 	sc := &script{}
-	eachProto(t, sc, func(t *testing.T, srv server) {
+	eachProto3(t, sc, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		u, _ := url.Parse(srv.URL)
 		tests := []struct {
@@ -579,7 +579,7 @@ func TestRedirectLocationForms(t *testing.T) {
 // URL that cannot be requested fails with ErrInvalidURL and sends nothing.
 func TestRedirectInvalidTarget(t *testing.T) {
 	sc := &script{}
-	eachProto(t, sc, func(t *testing.T, srv server) {
+	eachProto3(t, sc, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, loc := range []string{
 			"http://:1",
@@ -627,7 +627,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 		}
 		w.WriteHeader(code)
 	})
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, p := range []string{"/302", "/300", "/304", "/305", "/306"} {
 			resp, err := s.Get(context.Background(), srv.URL+p)
@@ -655,7 +655,7 @@ func TestRedirectWithWrongGzipHeader(t *testing.T) {
 		}
 		io.WriteString(w, "done")
 	})
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		resp, err := s.Get(context.Background(), srv.URL+"/a")
 		if err != nil {
@@ -692,7 +692,7 @@ func TestRedirectEarlyAnswerKeepsBody(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for range 3 {
 			f, err := os.Open(file)

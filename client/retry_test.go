@@ -57,7 +57,7 @@ var fast = retry.Policy{MaxAttempts: 4, Backoff: retry.Constant(time.Millisecond
 
 func TestRetrySendsIdenticalBodies(t *testing.T) {
 	f := &flaky{fail: 2}
-	eachProto(t, f, func(t *testing.T, srv server) {
+	eachProto3(t, f, func(t *testing.T, srv server) {
 		f.mu.Lock()
 		f.seen, f.bodies = nil, nil
 		f.mu.Unlock()
@@ -85,7 +85,7 @@ func TestRetrySendsIdenticalBodies(t *testing.T) {
 
 func TestRetryRespectsIdempotency(t *testing.T) {
 	f := &flaky{fail: 1}
-	eachProto(t, f, func(t *testing.T, srv server) {
+	eachProto3(t, f, func(t *testing.T, srv server) {
 		s := srv.session(t, client.WithRetry(fast))
 		ctx := context.Background()
 		tests := []struct {
@@ -117,7 +117,7 @@ func TestRetryRespectsIdempotency(t *testing.T) {
 
 func TestRetryGivesUpWithLastResponse(t *testing.T) {
 	f := &flaky{fail: 100}
-	eachProto(t, f, func(t *testing.T, srv server) {
+	eachProto3(t, f, func(t *testing.T, srv server) {
 		s := srv.session(t, client.WithRetry(fast))
 		resp, err := s.Get(context.Background(), srv.URL+"/always"+strings.ReplaceAll(srv.proto, "/", ""))
 		if err != nil {

@@ -22,7 +22,7 @@ type echo struct {
 }
 
 func TestGetWithParams(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		resp, err := s.Get(context.Background(), srv.URL+"/get?a=1", client.Params{"b": "2"}, client.Param("a", "3"))
 		if err != nil {
@@ -34,7 +34,7 @@ func TestGetWithParams(t *testing.T) {
 		if got, want := resp.URL.RawQuery, "a=1&b=2&a=3"; got != want {
 			t.Errorf("query %q, want %q", got, want)
 		}
-		if resp.Proto != map[string]string{"HTTP/1.1": "HTTP/1.1", "HTTP/2": "HTTP/2.0"}[srv.proto] {
+		if resp.Proto != srv.wantProto() {
 			t.Errorf("proto %q under %s", resp.Proto, srv.proto)
 		}
 		e, err := client.DecodeJSON[echo](resp)
@@ -51,7 +51,7 @@ func TestGetWithParams(t *testing.T) {
 }
 
 func TestPostBodies(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		ctx := context.Background()
 
@@ -90,7 +90,7 @@ func TestPostBodies(t *testing.T) {
 func TestInvalidInputFailsBeforeIO(t *testing.T) {
 	hits := 0
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ })
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		ctx := context.Background()
 		tests := []struct {

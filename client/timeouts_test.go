@@ -343,7 +343,7 @@ func TestCanceledIsNotTimeout(t *testing.T) {
 		arrived <- struct{}{}
 		<-r.Context().Done()
 	})
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup

@@ -88,19 +88,17 @@ func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Respons
 		}
 		return nil, c.error(lastURL(req, history), err)
 	}
+	if r.progress != nil {
+		watchProgress(hresp, r.progress, 0, hresp.ContentLength)
+	}
 	resp := newResponse(hresp, history, start)
 	resp.maxBody = c.maxBody
 	resp.Attempts = c.attempts
 	if c.stream {
-		rd, err := r.decodeStream(hresp)
-		if err != nil {
-			hresp.Body.Close()
-			cancel()
-			return nil, c.error(hresp.Request.URL, err)
-		}
-		resp.Body = &streamBody{rd: rd, raw: hresp.Body, ctx: ctx, cancel: cancel}
+		rd := r.decodeStream(hresp)
+		resp.Body = &streamBody{rd: rd, raw: rd, ctx: ctx, cancel: cancel}
 	} else {
-		err := resp.readAll(hresp, c.maxBody)
+		err := resp.readAll(hresp, c.maxBody, r.rawBody())
 		cancel()
 		if err != nil {
 			return nil, c.error(hresp.Request.URL, classify(ctx, err))

@@ -1,11 +1,7 @@
 package client
 
 import (
-	"bufio"
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"context"
 	"encoding/json"
 	"errors"
@@ -99,22 +95,21 @@ func drainClose(h *http.Response) {
 	h.Body.Close()
 }
 
-// readAll reads the decoded body of h into r, up to limit bytes (no limit if
-// negative), and closes it.
-func (r *Response) readAll(h *http.Response, limit int64) error {
+// readAll reads the body of h into r, up to limit bytes (no limit if
+// negative), and closes it. The body is decoded unless raw is set; the cap
+// applies to the decoded size.
+func (r *Response) readAll(h *http.Response, limit int64, raw bool) error {
 	defer h.Body.Close()
 	r.read = true
 	if !hasBody(h) {
 		return nil
 	}
-	encoded := contentEncoding(h) != ""
+	rd, encoded := decode(h, raw)
+	defer rd.Close()
 	if limit >= 0 && !encoded && h.ContentLength > limit {
 		return fmt.Errorf("%w: Content-Length %d exceeds %d bytes", ErrBodyTooLarge, h.ContentLength, limit)
 	}
-	rd, err := decode(h, h.Body)
-	if err != nil {
-		return err
-	}
+	var err error
 	if !encoded && h.ContentLength >= 0 {
 		buf := make([]byte, h.ContentLength)
 		n, err := io.ReadFull(rd, buf)
@@ -149,58 +144,6 @@ func hasBody(h *http.Response) bool {
 	}
 	return h.StatusCode != http.StatusNoContent && h.StatusCode != http.StatusNotModified &&
 		!(h.StatusCode >= 100 && h.StatusCode < 200)
-}
-
-// acceptEncoding is the Accept-Encoding a session sends by default: every
-// encoding it can decode.
-var acceptEncoding = "gzip, deflate"
-
-// decoders decode one content coding each, by lower-case name.
-var decoders = map[string]func(io.Reader) (io.Reader, error){
-	"gzip":   func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) },
-	"x-gzip": func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) },
-	"deflate": func(r io.Reader) (io.Reader, error) {
-		// "deflate" is zlib by the RFC, but many servers send raw deflate.
-		br := bufio.NewReader(r)
-		head, _ := br.Peek(2)
-		if len(head) == 2 && head[0]&0x0f == 8 && (uint(head[0])<<8|uint(head[1]))%31 == 0 {
-			return zlib.NewReader(br)
-		}
-		return flate.NewReader(br), nil
-	},
-	"identity": func(r io.Reader) (io.Reader, error) { return r, nil },
-}
-
-// contentEncoding returns the Content-Encoding of h, lower case, or "".
-func contentEncoding(h *http.Response) string {
-	ce := strings.ToLower(strings.TrimSpace(strings.Join(h.Header.Values("Content-Encoding"), ",")))
-	if ce == "identity" {
-		return ""
-	}
-	return ce
-}
-
-// decode undoes the content codings of h, last applied first. An unknown
-// coding leaves the body as it is.
-func decode(h *http.Response, body io.Reader) (io.Reader, error) {
-	ce := contentEncoding(h)
-	if ce == "" {
-		return body, nil
-	}
-	codings := strings.Split(ce, ",")
-	for _, c := range codings {
-		if decoders[strings.TrimSpace(c)] == nil {
-			return body, nil
-		}
-	}
-	rd := body
-	for i := len(codings) - 1; i >= 0; i-- {
-		var err error
-		if rd, err = decoders[strings.TrimSpace(codings[i])](rd); err != nil {
-			return nil, fmt.Errorf("client: decoding %s body: %w", strings.TrimSpace(codings[i]), err)
-		}
-	}
-	return rd, nil
 }
 
 // streamBody is the Body of a streamed response.

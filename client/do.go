@@ -98,10 +98,12 @@ func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Respons
 		rd := r.decodeStream(hresp)
 		resp.Body = &streamBody{rd: rd, raw: rd, ctx: ctx, cancel: cancel}
 	} else {
-		err := resp.readAll(hresp, c.maxBody, r.rawBody())
+		// Classify before cancel: after it, every error would look like
+		// the caller's cancellation.
+		err := classify(ctx, resp.readAll(hresp, c.maxBody, r.rawBody()))
 		cancel()
 		if err != nil {
-			return nil, c.error(hresp.Request.URL, classify(ctx, err))
+			return nil, c.error(hresp.Request.URL, err)
 		}
 	}
 	resp.Elapsed = time.Since(start)

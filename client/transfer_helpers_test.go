@@ -86,7 +86,7 @@ func heapPeak(f func()) (base, peak uint64) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(2 * time.Millisecond)
+		t := time.NewTicker(5 * time.Millisecond)
 		defer t.Stop()
 		for {
 			var ms runtime.MemStats

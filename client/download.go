@@ -92,7 +92,7 @@ const maxDownloadAttempts = 5
 // large file. A timeout, a canceled ctx, a 4xx or 5xx status (returned as
 // a [*StatusError]) or an error writing the file ends the call at once,
 // leaving path+".part" for a later call to resume.
-func (s *Session) Download(ctx context.Context, url, path string, opts ...RequestOption) (*DownloadResult, error) {
+func (s *Session) Download(ctx context.Context, url, path string, opts ...RequestOption) (res *DownloadResult, err error) {
 	base := NewRequest(http.MethodGet, url, opts...)
 	progress := base.progress
 	base = base.With(OnProgress(nil), Stream(true), Decompress(false), Header{"Accept-Encoding": "identity"})
@@ -102,13 +102,22 @@ func (s *Session) Download(ctx context.Context, url, path string, opts ...Reques
 	if err != nil {
 		return nil, fmt.Errorf("client: download: %w", err)
 	}
-	defer f.Close() // after an error; the success path closes it itself
 	offset, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("client: download: %w", err)
 	}
-
 	d := &download{f: f, offset: offset, progress: progress}
+	defer func() {
+		if err != nil {
+			// Keep what arrived for a later call; an empty file is no use.
+			f.Close()
+			if d.offset == 0 {
+				os.Remove(part)
+			}
+		}
+	}()
+
 	for attempt := 1; ; attempt++ {
 		resp, err := s.Do(ctx, d.request(base))
 		if err != nil {

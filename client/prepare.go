@@ -70,6 +70,17 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 	if length, err = contentLength(header, rd, length); err != nil {
 		return nil, nil, err
 	}
+	host := u.Host
+	if h, ok := header["Host"]; ok {
+		// net/http sends req.Host and ignores a Host header.
+		if len(h) > 0 && h[0] != "" {
+			host = h[0]
+		}
+		delete(header, "Host")
+		if len(h) > 1 || !httpguts.ValidHostHeader(host) {
+			return nil, nil, fmt.Errorf("%w: %q is not a host", ErrInvalidHeader, "Host")
+		}
+	}
 	if ctype != "" && header.Get("Content-Type") == "" {
 		header.Set("Content-Type", ctype)
 	}
@@ -81,7 +92,7 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        header,
-		Host:          u.Host,
+		Host:          host,
 		ContentLength: length,
 		GetBody:       getBody,
 	}

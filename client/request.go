@@ -113,7 +113,12 @@ func Param(key string, values ...string) RequestOption {
 }
 
 // Header sets request headers, replacing the session's headers of the same
-// name (compared case-insensitively).
+// name (compared case-insensitively). A Host header sets the host the
+// request names (net/http would otherwise ignore it); Content-Length is
+// described at [Body]. A name or value that cannot be sent (CR, LF or
+// another control character, a value starting with white space) fails the
+// request with [ErrInvalidHeader], whose message names the header but never
+// holds its value.
 type Header map[string]string
 
 func (h Header) applyRequest(r *Request) {
@@ -298,7 +303,10 @@ func JSON(v any) RequestOption {
 // the length given by a Content-Length [Header]. Never are both sent. A
 // Content-Length header that disagrees with a body of known length fails
 // with [ErrInvalidHeader]. Bodies that can seek are rewound for redirects
-// and retries; others are sent once.
+// and retries; others are sent once, and so is a reader whose Seek fails
+// when the option is applied. A 307 or 308 redirect that would need a body
+// sent once already is not followed: the redirect response is returned
+// (Requests raises UnrewindableBodyError).
 //
 // A request without a body sends Content-Length: 0 for POST, PUT and PATCH
 // and no Content-Length for other methods (RFC 9110, section 8.6), like

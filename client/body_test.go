@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -24,7 +25,7 @@ type oneShot struct{ r io.Reader }
 func (o oneShot) Read(p []byte) (int, error) { return o.r.Read(p) }
 
 // framing is how a request body was framed on the wire.
-func framing(r seen) (cl []string, chunked bool) {
+func framing(r wireRequest) (cl []string, chunked bool) {
 	return r.header.Values("Content-Length"), slices.Contains(r.transferEncoding, "chunked")
 }
 
@@ -282,6 +283,29 @@ func TestJSONBodies(t *testing.T) {
 		case r := <-got:
 			t.Errorf("server saw a request with body %q", r.body)
 		default:
+		}
+	})
+}
+
+// TestHTTPClientHeadersAsNetHTTP checks that through HTTPClient a
+// Content-Length or Host in the header map is ignored, as net/http ignores
+// it, rather than checked against a body the adapter streams itself.
+func TestHTTPClientHeadersAsNetHTTP(t *testing.T) {
+	h, got := recorder()
+	eachProto(t, h, func(t *testing.T, srv server) {
+		req, err := http.NewRequest("POST", srv.URL, strings.NewReader("hello"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Length", "99")
+		req.Header.Set("Host", "ignored.example")
+		resp, err := srv.session(t).HTTPClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if r := <-got; r.body != "hello" || r.contentLength != 5 {
+			t.Errorf("server got %q with length %d, want hello with 5", r.body, r.contentLength)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/requests3/requests/internal/redact"
+	"github.com/requests3/requests/retry"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -24,13 +25,23 @@ type call struct {
 	stream  bool
 	maxBody int64
 	maxHops int
+	retry   *retry.Policy // nil: one attempt per hop
 
-	manualCookie string // a Cookie header set by hand, sent to the origin only
+	attempts     int           // requests sent, over all hops and retries
+	last         *http.Request // the request sent last
+	manualCookie string        // a Cookie header set by hand, sent to the origin only
+	manualAuth   string        // an Authorization header set by hand, likewise
 	// stripped is set once a redirect leaves the origin (another host or
-	// port, or https to http). From then on no credentials are sent, even if
-	// a later redirect comes back: a server that redirected once may
-	// redirect anywhere.
+	// port, or https to http) or takes a hop from https to http. From then
+	// on no credentials are sent, even if a later redirect comes back: a
+	// server that redirected once may redirect anywhere.
 	stripped bool
+	// netrc, when set, supplies credentials for each hop's own host: they
+	// belong to the host, so unlike c.auth they are looked up again after
+	// a redirect to another host, but never once a redirect went from
+	// https to http (downgraded).
+	netrc      *netrcAuth
+	downgraded bool
 }
 
 // Do sends r and returns its response, following redirects. The body is read
@@ -52,7 +63,7 @@ func (s *Session) Do(ctx context.Context, r *Request) (*Response, error) {
 
 func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Response, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, s.requestError(r, nil, err)
+		return nil, s.requestError(r, nil, classify(ctx, err))
 	}
 	ctx, cancel := s.withTimeout(ctx, r)
 	req, c, err := s.prepare(ctx, r)
@@ -75,23 +86,24 @@ func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Respons
 		if errors.As(err, &re) {
 			re.Response.Elapsed = time.Since(start)
 		}
-		return nil, s.requestError(r, lastURL(req, history), err)
+		return nil, c.error(lastURL(req, history), err)
 	}
 	resp := newResponse(hresp, history, start)
 	resp.maxBody = c.maxBody
+	resp.Attempts = c.attempts
 	if c.stream {
-		rd, err := decode(hresp, hresp.Body)
+		rd, err := r.decodeStream(hresp)
 		if err != nil {
 			hresp.Body.Close()
 			cancel()
-			return nil, s.requestError(r, hresp.Request.URL, err)
+			return nil, c.error(hresp.Request.URL, err)
 		}
-		resp.Body = &streamBody{rd: rd, raw: hresp.Body, cancel: cancel}
+		resp.Body = &streamBody{rd: rd, raw: hresp.Body, ctx: ctx, cancel: cancel}
 	} else {
 		err := resp.readAll(hresp, c.maxBody)
 		cancel()
 		if err != nil {
-			return nil, s.requestError(r, hresp.Request.URL, classify(ctx, err))
+			return nil, c.error(hresp.Request.URL, classify(ctx, err))
 		}
 	}
 	resp.Elapsed = time.Since(start)
@@ -123,6 +135,13 @@ func (s *Session) withTimeout(ctx context.Context, r *Request) (context.Context,
 		return context.WithCancel(ctx)
 	}
 	return context.WithTimeout(ctx, d)
+}
+
+// error wraps err as a *RequestError carrying the last request sent.
+func (c *call) error(u *url.URL, err error) error {
+	re := c.s.requestError(c.r, u, err).(*RequestError)
+	re.Request = c.last
+	return re
 }
 
 // requestError wraps err with the request's method and redacted URL.
@@ -187,7 +206,9 @@ func (c *call) follow(req *http.Request) (*http.Response, []*Response, error) {
 		if next == nil { // the body cannot be sent again: stop here
 			return resp, history, nil
 		}
-		h := newResponse(resp, nil, time.Time{})
+		// A redirect carries the ones before it, as in Requests. The full
+		// slice expression keeps later appends out of its view.
+		h := newResponse(resp, history[:len(history):len(history)], time.Time{})
 		h.readHistory(resp)
 		history = append(history, h)
 		req = next
@@ -200,28 +221,47 @@ func (c *call) send(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode == http.StatusUnauthorized && !c.stripped {
-		if ch, ok := c.auth.(Challenger); ok {
-			next, err := ch.Challenge(req, resp)
-			if err != nil {
-				drainClose(resp)
-				return nil, err
-			}
-			if next != nil {
-				drainClose(resp)
-				return c.roundTrip(next)
-			}
-		}
+	if resp.StatusCode != http.StatusUnauthorized || c.stripped {
+		return resp, nil
 	}
-	return resp, nil
+	ch, ok := c.auth.(Challenger)
+	if !ok {
+		return resp, nil
+	}
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return resp, nil // the body cannot be sent again
+	}
+	again := req.Clone(req.Context())
+	again.Body = nil
+	c.setCookies(again)
+	answer, err := ch.Challenge(resp, again)
+	if err != nil {
+		drainClose(resp)
+		return nil, fmt.Errorf("%w: %w", ErrAuth, err)
+	}
+	if !answer {
+		return resp, nil
+	}
+	drainClose(resp)
+	if req.Body != nil && req.Body != http.NoBody {
+		if again.Body, err = req.GetBody(); err != nil {
+			return nil, fmt.Errorf("%w: rewinding the body for an auth challenge: %w", ErrInvalidRequest, err)
+		}
+	} else {
+		again.Body = req.Body
+	}
+	return c.roundTrip(again)
 }
 
-// roundTrip sends req through the session's transport chain and stores the
-// cookies of the response.
-func (c *call) roundTrip(req *http.Request) (*http.Response, error) {
+// attempt sends req once through the session's transport chain and stores
+// the cookies of the response.
+func (c *call) attempt(req *http.Request) (*http.Response, error) {
+	c.attempts++
+	req, conn := traceConn(req)
+	c.last = req
 	resp, err := c.s.rt.RoundTrip(req)
 	if err != nil {
-		return nil, classify(req.Context(), err)
+		return nil, classifyConn(req.Context(), err, conn.failed())
 	}
 	if c.s.jar != nil {
 		if cookies := resp.Cookies(); len(cookies) > 0 {
@@ -306,11 +346,21 @@ func (c *call) redirect(req *http.Request, resp *http.Response, loc string) (*ht
 		}
 	}
 
-	if !c.stripped && !sameOrigin(c.origin, target) {
+	// Credentials go only where the first request went, and never over a
+	// hop that leaves it (an https to http hop back to an http origin).
+	if !c.stripped && (!sameOrigin(c.origin, target) || !sameOrigin(req.URL, target)) {
 		c.stripped = true
 	}
+	if req.URL.Scheme == "https" && target.Scheme == "http" {
+		c.downgraded = true
+	}
+	// Authorization is derived afresh for each hop (addCredentials); a
+	// Proxy-Authorization set by hand stays until the redirect leaves the
+	// origin.
 	next.Header.Del("Authorization")
-	next.Header.Del("Proxy-Authorization")
+	if c.stripped {
+		next.Header.Del("Proxy-Authorization")
+	}
 	next.Header.Del("Cookie")
 	next.Header.Del("Cookie2")
 	if err := c.addCredentials(next); err != nil {
@@ -319,28 +369,63 @@ func (c *call) redirect(req *http.Request, resp *http.Response, loc string) (*ht
 	return next, nil
 }
 
-// addCredentials sets the Cookie header from the jar and the request's
-// cookies, and applies auth, unless a redirect has left the origin.
+// addCredentials sets the Cookie header and applies auth: the call's
+// credentials unless a redirect has left the origin, or else netrc
+// credentials for the request's own host.
 func (c *call) addCredentials(req *http.Request) error {
-	var parts []string
-	if !c.stripped && c.manualCookie != "" {
-		parts = append(parts, c.manualCookie)
-	} else {
-		var own map[string]bool
+	c.setCookies(req)
+	if !c.stripped && c.manualAuth != "" {
+		req.Header.Set("Authorization", c.manualAuth)
+	}
+	var a Auth
+	switch {
+	case c.auth != nil:
 		if !c.stripped {
-			for _, ck := range c.r.cookies {
-				parts = append(parts, (&http.Cookie{Name: ck.Name, Value: ck.Value}).String())
-				if own == nil {
-					own = make(map[string]bool, len(c.r.cookies))
-				}
-				own[ck.Name] = true
+			a = c.auth
+		}
+	case c.netrc != nil && !c.downgraded:
+		a = c.netrc
+	}
+	if a == nil {
+		return nil
+	}
+	if err := a.Apply(req); err != nil {
+		return fmt.Errorf("%w: %w", ErrAuth, err)
+	}
+	return nil
+}
+
+// setCookies sets the Cookie header. Until a redirect leaves the origin it
+// is the header set by hand, if any, then the request's cookies, then the
+// jar's, each leaving out names an earlier one sent. After that only the
+// jar's cookies for the request's URL are sent.
+func (c *call) setCookies(req *http.Request) {
+	var parts []string
+	var own map[string]bool // cookie names set for this request
+	if !c.stripped {
+		own = make(map[string]bool)
+		if c.manualCookie != "" {
+			parts = append(parts, c.manualCookie)
+			for _, p := range strings.Split(c.manualCookie, ";") {
+				name, _, _ := strings.Cut(p, "=")
+				own[strings.TrimSpace(name)] = true
 			}
 		}
-		if c.s.jar != nil {
-			for _, ck := range c.s.jar.Cookies(req.URL) {
-				if !own[ck.Name] {
-					parts = append(parts, (&http.Cookie{Name: ck.Name, Value: ck.Value}).String())
-				}
+		var reqNames []string
+		for _, ck := range c.r.cookies {
+			if !own[ck.Name] {
+				parts = append(parts, cookiePair(ck))
+				reqNames = append(reqNames, ck.Name)
+			}
+		}
+		for _, name := range reqNames {
+			own[name] = true
+		}
+	}
+	if c.s.jar != nil {
+		for _, ck := range c.s.jar.Cookies(req.URL) {
+			if !own[ck.Name] {
+				parts = append(parts, cookiePair(ck))
 			}
 		}
 	}
@@ -349,13 +434,12 @@ func (c *call) addCredentials(req *http.Request) error {
 	} else {
 		req.Header.Del("Cookie")
 	}
-	if c.stripped || c.auth == nil {
-		return nil
-	}
-	if err := c.auth.Apply(req); err != nil {
-		return fmt.Errorf("client: auth: %w", err)
-	}
-	return nil
+}
+
+// cookiePair returns "name=value" for ck, with the value quoted if it came
+// quoted.
+func cookiePair(ck *http.Cookie) string {
+	return (&http.Cookie{Name: ck.Name, Value: ck.Value, Quoted: ck.Quoted}).String()
 }
 
 // sameOrigin reports whether credentials for a may be sent to b: the same

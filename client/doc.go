@@ -16,7 +16,8 @@
 //
 // Request options read like Requests' keyword arguments: [Params], [Param],
 // [Header], [RemoveHeader], [Form], [JSON], [Body], [Cookies], [UseAuth],
-// [BasicAuth], [BearerAuth], [Timeout], [MaxRedirects], [Stream],
+// [BasicAuth], [DigestAuth], [BearerAuth], [TokenSourceAuth], [NetrcAuth],
+// [Timeout], [MaxRedirects], [Stream],
 // [OnRequest] and [OnResponse]. A [Request] built with [NewRequest] is a
 // plain value that can be queued, retried and prepared ([Session.Prepare]).
 //
@@ -33,6 +34,28 @@
 // headers, as used for pagination. A 4xx or 5xx status is not an error
 // unless the caller asks with [Response.CheckStatus].
 //
+// # Cookies
+//
+// A session keeps cookies in a [Jar] (RFC 6265, with the public suffix
+// list) across requests and redirects; [WithCookieJar] sets another. The
+// [Cookies] option sends cookies with one request only. A Jar can be saved
+// to and loaded from a cookies.txt file that curl and wget also read:
+// [Jar.Save], [Jar.Load], [Jar.SaveFile], [Jar.LoadFile].
+//
+// # Authentication
+//
+// [BasicAuth], [DigestAuth], [BearerAuth], [TokenSourceAuth] (any
+// golang.org/x/oauth2 token source) and [NetrcAuth] are request options and
+// session options at once; [UseAuth] and [WithAuth] take any [Auth]. A
+// [Challenger] answers a 401 challenge, as digest does; [ParseChallenges]
+// reads WWW-Authenticate headers for custom schemes. A user name and
+// password in the URL are basic auth when nothing else is given, and a
+// session reads $NETRC or ~/.netrc by itself for requests with no other
+// credentials ([WithoutNetrc] turns that off). Credentials are sent only to
+// the origin they were given for; netrc credentials, which name their host,
+// are looked up again for each host a redirect leads to. Failures to produce
+// credentials wrap [ErrAuth].
+//
 // # Safe defaults
 //
 // Every request has a deadline (10s to connect, 30s in total unless set
@@ -41,6 +64,40 @@
 // hand-set cookies to another host or from https to http. TLS verification
 // is on, with TLS 1.2 at least. Logging is off by default; when on, URLs are
 // redacted and credentials never logged.
+//
+// # Timeouts
+//
+// [Timeouts] bounds connecting (10s by default, dial, TLS handshake and
+// proxy CONNECT included), waiting for the response headers (off by
+// default) and the whole call (30s by default, redirects and body included;
+// for a streamed response, until Close). [WithTimeout] and [WithTimeouts]
+// set them for a session, [Timeout] for one request, and [Session.Timeouts]
+// reports them. [NoTimeout] turns a bound off; any other negative duration
+// is rejected. A caller's context deadline applies as well: whichever ends
+// first wins.
+//
+// # Hooks, middleware and adapters
+//
+// [OnRequest] and [OnResponse] run once per call, session hooks before the
+// request's. [WithMiddleware] wraps the transport and sees every hop: each
+// redirect and retry. [Mount] sends the URLs under a prefix through a
+// transport of one's own, for any scheme, and [WithDialer] changes how
+// connections are opened (Unix sockets, tunnels). [Session.HTTPClient]
+// gives libraries that take an [*http.Client] all of the above.
+//
+// # Logging
+//
+// [WithLogger] logs one debug entry per call (method, redacted URL, status,
+// elapsed time, error). Logs and error messages never show Authorization,
+// Cookie or proxy credentials, passwords in URLs, or the values of
+// secret-looking query parameters such as token, api_key or
+// X-Amz-Signature.
+//
+// # Testing
+//
+// Package [github.com/requests3/requests/client/clienttest] starts scripted
+// test servers under HTTP/1.1 or HTTP/2 and catches streamed responses that
+// were never closed.
 //
 // # Errors
 //

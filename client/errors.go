@@ -63,6 +63,11 @@ type RequestError struct {
 	Method string // the HTTP method
 	URL    string // the redacted URL of the request that failed
 	Err    error  // the cause, wrapping one of the sentinel errors where one applies
+
+	// Request is the last request sent or attempted, for inspection and
+	// retry decisions; nil if the call failed before one was built. Its
+	// body has been consumed.
+	Request *http.Request
 }
 
 func (e *RequestError) Error() string {
@@ -119,6 +124,12 @@ func (e *RedirectError) Unwrap() error { return ErrTooManyRedirects }
 // classify wraps a transport error with the sentinel that describes it. ctx is
 // the context of the call, to tell the caller's cancellation from timeouts.
 func classify(ctx context.Context, err error) error {
+	return classifyConn(ctx, err, false)
+}
+
+// classifyConn is classify for a round trip; connecting reports that it
+// failed before a connection was ready, whatever the error's type.
+func classifyConn(ctx context.Context, err error, connecting bool) error {
 	if err == nil || isClassified(err) {
 		return err
 	}
@@ -134,7 +145,7 @@ func classify(ctx context.Context, err error) error {
 	if errors.As(err, &ne) && ne.Timeout() {
 		timeout = true
 	}
-	connect := isConnectError(err)
+	connect := connecting || isConnectError(err)
 	switch {
 	case timeout && connect:
 		return fmt.Errorf("%w: %w: %w", ErrConnect, ErrTimeout, err)

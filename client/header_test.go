@@ -13,8 +13,8 @@ import (
 	"github.com/requests3/requests/client"
 )
 
-// seen is what a server saw of a request.
-type seen struct {
+// wireRequest is what a server saw of a request.
+type wireRequest struct {
 	method           string
 	header           http.Header
 	contentLength    int64
@@ -24,11 +24,11 @@ type seen struct {
 
 // recorder is a handler that sends what it saw of each request on a
 // channel.
-func recorder() (http.Handler, <-chan seen) {
-	ch := make(chan seen, 1)
+func recorder() (http.Handler, <-chan wireRequest) {
+	ch := make(chan wireRequest, 1)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		ch <- seen{r.Method, r.Header.Clone(), r.ContentLength, r.TransferEncoding, string(body)}
+		ch <- wireRequest{r.Method, r.Header.Clone(), r.ContentLength, r.TransferEncoding, string(body)}
 	}), ch
 }
 

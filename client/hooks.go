@@ -33,16 +33,35 @@ func (h Hook) applyRequest(r *Request) {
 	r.hooks.response = append(r.hooks.response, h.h.response...)
 }
 
-// OnRequest runs fn on the prepared request before it is sent (once per
-// call, before the first redirect or retry). fn may change the request's
-// headers. An error from fn aborts the call with that error.
+// OnRequest runs fn on the prepared request before it is sent: once per
+// call, before the first redirect or retry, with the session's headers,
+// cookies and credentials already applied. fn may change the request's
+// headers, which later hops keep (credentials and cookies excepted: they
+// are derived again for each hop). An error from fn aborts the call before
+// any I/O; the call's error wraps it, so [errors.Is] and [errors.As] find
+// it. A nil fn is ignored.
+//
+// Session hooks run first, in the order given, then the request's own.
+// Request hooks add to the session's; they do not replace them.
 func OnRequest(fn func(*http.Request) error) Hook {
+	if fn == nil {
+		return Hook{}
+	}
 	return Hook{hooks{request: []func(*http.Request) error{fn}}}
 }
 
-// OnResponse runs fn on the final response, after redirects and retries and
-// after the body has been read (unless streaming). An error from fn aborts
-// the call: the response is closed and the error returned.
+// OnResponse runs fn on the final response of a call, after redirects and
+// retries and after the body has been read (for a streamed response, before
+// it is read). It does not see the redirect responses themselves, which
+// are in [Response.History]; a middleware ([WithMiddleware]) sees every hop.
+// An error from fn aborts the call: the response is closed and the call's
+// error wraps fn's, so [errors.Is] and [errors.As] find it. A nil fn is
+// ignored.
+//
+// Session hooks run first, in the order given, then the request's own.
 func OnResponse(fn func(*Response) error) Hook {
+	if fn == nil {
+		return Hook{}
+	}
 	return Hook{hooks{response: []func(*Response) error{fn}}}
 }

@@ -179,7 +179,7 @@ func (p *linkParser) link(base *url.URL, links []Link) []Link {
 		}
 		if strings.HasSuffix(name, "*") {
 			var ok bool
-			if value, ok = extValue(value); !ok {
+			if value, ok = decodeExtValue(value); !ok {
 				continue
 			}
 		}
@@ -219,9 +219,9 @@ func (p *linkParser) link(base *url.URL, links []Link) []Link {
 	return links
 }
 
-// extValue decodes an RFC 8187 ext-value: charset'language'pct-encoded,
+// decodeExtValue decodes an RFC 8187 ext-value: charset'language'pct-encoded,
 // where charset is UTF-8 or ISO-8859-1.
-func extValue(v string) (string, bool) {
+func decodeExtValue(v string) (string, bool) {
 	cs, rest, ok := strings.Cut(v, "'")
 	if !ok {
 		return "", false

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/requests3/requests/limiter"
+	"github.com/requests3/requests/retry"
 )
 
 // NoTimeout turns a timeout off where a duration is expected: in
@@ -24,7 +27,13 @@ const (
 )
 
 // Timeouts bound the phases of a request. A zero field takes its default; a
-// field set to [NoTimeout] turns that bound off.
+// field set to [NoTimeout] turns that bound off. Any other negative duration
+// is a mistake (often a deadline already past): a session given one fails
+// every request with [ErrInvalidRequest], before any I/O.
+//
+// A timeout that fires makes the call fail with an error that matches both
+// [ErrTimeout] and [context.DeadlineExceeded]; a connect timeout also
+// matches [ErrConnect].
 type Timeouts struct {
 	// Connect bounds dialing, including the TLS handshake and a proxy's
 	// CONNECT. Default 10s.
@@ -72,6 +81,7 @@ type config struct {
 	err          error // the first invalid option, reported by every request
 	header       http.Header
 	auth         Auth
+	noNetrc      bool
 	jar          http.CookieJar
 	noJar        bool
 	maxRedirects int
@@ -83,9 +93,23 @@ type config struct {
 	mounts       []mount
 	proxy        func(*http.Request) (*url.URL, error)
 	tlsConfig    *tls.Config
+	dial         DialFunc
+	retry        *retry.Policy
+	limiter      *limiter.Limiter
+}
+
+// WithLimiter makes every request of the session, including each redirect
+// hop and retry, obey l's per-host rate limits, concurrency caps and
+// Retry-After pauses. Give the same l to an async pool (async.Limiter) and
+// the pool's requests are admitted once, by the pool, so synchronous and
+// pooled traffic to a host share one set of limits.
+func WithLimiter(l *limiter.Limiter) Option {
+	return optionFunc(func(c *config) { c.limiter = l })
 }
 
 // WithTimeout sets the total timeout of every request (Timeouts.Total).
+// [NoTimeout] turns it off; any other negative duration is invalid, as in
+// [Timeouts].
 func WithTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.timeouts.Total = d })
 }
@@ -194,9 +218,20 @@ func WithTLSConfig(cfg *tls.Config) Option {
 
 // Mount sends requests whose URL starts with prefix through rt instead of
 // the session's transport, like Requests' transport adapters. The prefix
-// matches on URL boundaries: "https://example.com" matches
-// "https://example.com/x" but not "https://example.com.evil.net". The
-// longest matching prefix wins. Scheme and host compare case-insensitively.
+// matches on URL boundaries, not as a string: "https://example.com" matches
+// "https://example.com/x" but neither "https://example.com.evil.net" nor
+// "https://example.com:8443"; "https://example.com/api" matches
+// "https://example.com/api/v1" but not "https://example.com/apiary".
+// Scheme and host compare case-insensitively, a scheme's default port may
+// be given or left out, and a prefix without a host ("mock://") matches
+// every URL of its scheme. The most specific prefix wins; mounting the same
+// prefix again replaces the transport. URLs of any scheme may be sent once
+// a transport is mounted for them. A prefix that is not an absolute URL, or
+// that has user info, a query or a fragment, makes every request fail with
+// [ErrInvalidURL].
+//
+// Requests sent through rt still pass through the session's middleware,
+// redirect policy, cookies and hooks.
 func Mount(prefix string, rt http.RoundTripper) Option {
 	return optionFunc(func(c *config) {
 		m, err := newMount(prefix, rt)

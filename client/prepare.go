@@ -36,6 +36,9 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 	if !validMethod(method) {
 		return nil, nil, fmt.Errorf("%w: method %q", ErrInvalidRequest, method)
 	}
+	if err := checkTimeout("request", r.timeout); err != nil {
+		return nil, nil, err
+	}
 	u, err := s.ResolveURL(r)
 	if err != nil {
 		return nil, nil, err
@@ -66,6 +69,13 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 	rd, length, getBody, ctype, err := r.body.open()
 	if err != nil {
 		return nil, nil, err
+	}
+	if r.from != nil {
+		// Through HTTPClient these headers mean what they mean to
+		// net/http: nothing; the adapted request carries its own length
+		// and host.
+		delete(header, "Content-Length")
+		delete(header, "Host")
 	}
 	if length, err = contentLength(header, rd, length); err != nil {
 		return nil, nil, err
@@ -102,6 +112,9 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 			req.Body = http.NoBody
 		}
 	}
+	if r.from != nil {
+		r.from.adopt(req)
+	}
 	req = req.WithContext(ctx)
 
 	c := &call{
@@ -112,6 +125,10 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 		stream:  r.stream,
 		maxBody: s.cfg.maxBodySize,
 		maxHops: s.cfg.maxRedirects,
+		retry:   s.cfg.retry,
+	}
+	if r.retrySet {
+		c.retry = r.retry
 	}
 	if r.authSet {
 		c.auth = r.auth
@@ -123,14 +140,26 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 		c.maxHops = r.redirects
 	}
 	c.manualCookie = header.Get("Cookie")
+	c.manualAuth = header.Get("Authorization")
 	// Credentials in the URL are basic auth for this origin only: take them
 	// out of the URL so they are handled like any other credentials.
+	// url.Parse has percent-decoded them.
+	userinfo := false
 	if u.User != nil {
-		if c.auth == nil {
-			pass, _ := u.User.Password()
-			c.auth = basicAuth{u.User.Username(), pass}
+		pass, _ := u.User.Password()
+		if c.auth == nil && (u.User.Username() != "" || pass != "") {
+			c.auth, userinfo = basicAuth{u.User.Username(), pass}, true
 		}
 		u.User = nil
+	}
+	// Netrc credentials belong to a host: they are looked up for each
+	// hop's host (see addCredentials). The session reads .netrc by itself
+	// only when nothing else gave credentials, an Authorization header set
+	// by hand included.
+	if na, ok := c.auth.(*netrcAuth); ok {
+		c.auth, c.netrc = nil, na
+	} else if c.auth == nil && !r.authSet && !userinfo && !s.cfg.noNetrc && header.Get("Authorization") == "" {
+		c.netrc = envNetrc
 	}
 	if err := c.addCredentials(req); err != nil {
 		return nil, nil, err
@@ -183,7 +212,7 @@ func (s *Session) ResolveURL(r *Request) (*url.URL, error) {
 // checkTarget rejects URLs the session cannot send: unsupported schemes and
 // missing hosts. A mounted transport may handle any scheme.
 func (s *Session) checkTarget(u *url.URL) error {
-	if s.mounted(u) != nil {
+	if s.mounted(u) {
 		return nil
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
@@ -439,19 +468,15 @@ func readerBodyOf(rd io.Reader, start int64) (io.Reader, int64, func() (io.ReadC
 		return rd, -1, nil, "", nil
 	}
 	end, err := sk.Seek(0, io.SeekEnd)
-	if err == nil {
-		_, err = sk.Seek(start, io.SeekStart)
-	}
 	if err != nil {
 		return nil, 0, nil, "", fmt.Errorf("%w: body: %w", ErrInvalidRequest, err)
 	}
-	get := func() (io.ReadCloser, error) {
-		if _, err := sk.Seek(start, io.SeekStart); err != nil {
-			return nil, err
-		}
-		return io.NopCloser(sk), nil
+	rw := &rewinder{rs: sk, start: start}
+	first, err := rw.body()
+	if err != nil {
+		return nil, 0, nil, "", fmt.Errorf("%w: body: %w", ErrInvalidRequest, err)
 	}
-	return sk, end - start, get, "", nil
+	return first, end - start, rw.body, "", nil
 }
 
 // contentLength reconciles a Content-Length header set by hand with the

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/requests3/requests/retry"
 )
 
 // Request is a plain description of an HTTP request: it can be built ahead
@@ -36,6 +38,9 @@ type Request struct {
 	maxBody    int64
 	maxBodySet bool
 	hooks      hooks
+	retry      *retry.Policy
+	retrySet   bool
+	from       *adapted // set by the HTTPClient adapter
 }
 
 type param struct{ key, value string }
@@ -174,7 +179,12 @@ func deleteFold(list []string, key string) []string {
 
 // Cookies sends cookies with this request only. They are not stored in the
 // session's jar, they replace jar cookies of the same name, and they are sent
-// only to the request's own host (not to another host after a redirect).
+// only to the request's own origin: on every redirect to it, but not to
+// another host, port or scheme, nor back after a redirect has left it.
+//
+// A Cookie header set by hand with [Header] is treated the same way; the
+// cookies given here and the jar's are added to it, leaving out the names
+// it already has.
 type Cookies map[string]string
 
 func (c Cookies) applyRequest(r *Request) {
@@ -194,13 +204,16 @@ func AddCookie(c *http.Cookie) RequestOption {
 }
 
 // UseAuth sets the credentials of this request, replacing the session's.
-// UseAuth(nil) sends the request without the session's credentials.
+// UseAuth(nil) sends the request without the session's credentials and
+// without .netrc credentials (a user name and password in the URL are
+// still used).
 func UseAuth(a Auth) RequestOption {
 	return requestOptionFunc(func(r *Request) { r.auth, r.authSet = a, true })
 }
 
 // Timeout sets the total timeout of this request, replacing the session's
-// Timeouts.Total. [NoTimeout] turns it off.
+// Timeouts.Total. [NoTimeout] turns it off; any other negative duration
+// fails the request with [ErrInvalidRequest] before any I/O.
 func Timeout(d time.Duration) RequestOption {
 	return requestOptionFunc(func(r *Request) { r.timeout = d })
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,6 +29,9 @@ type Response struct {
 	// History holds the redirect responses that led here, oldest first.
 	// Their bodies have been read (up to 1 MiB) and closed.
 	History []*Response
+	// Attempts is how many requests were sent to get this response,
+	// counting every redirect hop and every retry.
+	Attempts int
 	// Elapsed is the time from sending the request to reading the body (for
 	// a streamed response: to receiving the headers).
 	Elapsed time.Duration
@@ -42,6 +46,7 @@ type Response struct {
 	body    io.Reader // streamed: the decoded body
 	cancel  func()    // streamed: ends the call's context
 	maxBody int64
+	raw     *http.Response // as the transport returned it
 }
 
 func newResponse(h *http.Response, history []*Response, start time.Time) *Response {
@@ -55,6 +60,7 @@ func newResponse(h *http.Response, history []*Response, start time.Time) *Respon
 		URL:           h.Request.URL,
 		Request:       h.Request,
 		History:       history,
+		raw:           h,
 	}
 	if !start.IsZero() {
 		r.Elapsed = time.Since(start)
@@ -145,6 +151,7 @@ func hasBody(h *http.Response) bool {
 type streamBody struct {
 	rd     io.Reader     // decoded
 	raw    io.ReadCloser // as received
+	ctx    context.Context
 	cancel func()
 	once   sync.Once
 	closed bool
@@ -154,7 +161,11 @@ func (b *streamBody) Read(p []byte) (int, error) {
 	if b.closed {
 		return 0, http.ErrBodyReadAfterClose
 	}
-	return b.rd.Read(p)
+	n, err := b.rd.Read(p)
+	if err != nil && err != io.EOF {
+		err = classify(b.ctx, err) // a deadline that fires mid-body is ErrTimeout
+	}
+	return n, err
 }
 
 func (b *streamBody) Close() error {

@@ -3,13 +3,14 @@ package client
 import (
 	"context"
 	"crypto/tls"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"sync"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/requests3/requests/limiter"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -50,6 +51,9 @@ func NewSession(opts ...Option) *Session {
 			o.applySession(&c)
 		}
 	}
+	if err := c.timeouts.validate(); err != nil {
+		c.err = err
+	}
 	c.timeouts = c.timeouts.withDefaults()
 	s := &Session{cfg: c, logger: c.logger, jar: c.jar}
 	if s.jar == nil && !c.noJar {
@@ -63,6 +67,9 @@ func NewSession(opts ...Option) *Session {
 	var rt http.RoundTripper = base
 	if len(c.mounts) > 0 {
 		rt = &mountTransport{mounts: sortMounts(c.mounts), base: base}
+	}
+	if c.limiter != nil {
+		rt = limiter.Middleware(c.limiter)(rt)
 	}
 	for i := len(c.middleware) - 1; i >= 0; i-- {
 		rt = c.middleware[i](rt)
@@ -83,7 +90,6 @@ func NewJar() *Jar {
 // connections per host makes concurrent clients open and close connections
 // all the time.
 func newTransport(c *config) *http.Transport {
-	dialer := &net.Dialer{Timeout: c.timeouts.Connect, KeepAlive: 30 * time.Second}
 	tlsConfig := c.tlsConfig
 	if tlsConfig == nil {
 		tlsConfig = &tls.Config{}
@@ -97,7 +103,7 @@ func newTransport(c *config) *http.Transport {
 	}
 	return &http.Transport{
 		Proxy:                 proxy,
-		DialContext:           dialer.DialContext,
+		DialContext:           boundDial(c.dial, c.timeouts.Connect),
 		TLSClientConfig:       tlsConfig,
 		TLSHandshakeTimeout:   c.timeouts.Connect,
 		ResponseHeaderTimeout: c.timeouts.Header,

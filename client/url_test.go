@@ -245,11 +245,6 @@ func TestParamsReachServer(t *testing.T) {
 	})
 }
 
-// roundTripFunc is an http.RoundTripper made of a function.
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 // echoURL is a transport that answers with the URL it was asked for.
 func echoURL() roundTripFunc {
 	return func(r *http.Request) (*http.Response, error) {

@@ -1,0 +1,398 @@
+package async
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/requests3/requests/client"
+	"github.com/requests3/requests/future"
+	"github.com/requests3/requests/internal/attempt"
+	"github.com/requests3/requests/limiter"
+	"github.com/requests3/requests/retry"
+)
+
+// blockedPoll is how often hosts waiting for a concurrency slot are tried
+// again when the limiter is shared: slots freed outside the pool send it no
+// signal.
+const blockedPoll = 20 * time.Millisecond
+
+// task is the work of an entry.
+type task interface {
+	// run does one attempt on a worker and says whether to retry.
+	run(ctx context.Context, p *Pool, e *entry) outcome
+	// resolve settles the task's future with the outcome of its last attempt.
+	resolve(o outcome)
+	// fail settles the task's future with err, without a result.
+	fail(err error)
+}
+
+// outcome is the result of one attempt.
+type outcome struct {
+	resp  *client.Response
+	err   error
+	retry bool          // try again after delay
+	delay time.Duration // backoff before the retry
+	pause time.Duration // the server asked the whole host to wait this long
+}
+
+// submit queues t under key, blocking for queue room while ctx allows.
+// cancel ends ectx, the context the work runs under.
+func (p *Pool) submit(ctx, ectx context.Context, cancel context.CancelFunc, key string, t task) {
+	if err := p.room.Acquire(ctx, 1); err != nil {
+		cancel()
+		t.fail(err)
+		return
+	}
+	p.mu.Lock()
+	if p.closing {
+		p.mu.Unlock()
+		p.room.Release(1)
+		cancel()
+		t.fail(ErrClosed)
+		return
+	}
+	h := p.hostFor(key)
+	e := &entry{ctx: ectx, cancel: cancel, key: key, host: h, task: t, fromQueue: true, index: -1}
+	h.queued++
+	p.queued++
+	p.push(e, false)
+	// Registered under the lock, so that finish always finds stop set. If
+	// ectx is already done, the callback runs at once, in its own
+	// goroutine, and waits for the lock.
+	e.stop = context.AfterFunc(ectx, func() { p.abandon(e) })
+	p.mu.Unlock()
+	p.signal()
+}
+
+// abandon drops e if it has not started, when its context ends.
+func (p *Pool) abandon(e *entry) {
+	p.mu.Lock()
+	switch e.state {
+	case queued:
+		p.unlink(e)
+	case waiting:
+		heap.Remove(&p.timers, e.index)
+	default: // running: the canceled context aborts it; or already settled
+		p.mu.Unlock()
+		return
+	}
+	p.drop(e)
+	p.mu.Unlock()
+	e.task.fail(e.ctx.Err())
+}
+
+// drop settles a queued or waiting e that is no longer in any structure.
+func (p *Pool) drop(e *entry) {
+	h := e.host
+	e.state = settled
+	h.queued--
+	p.queued--
+	p.failed++
+	if e.fromQueue {
+		e.fromQueue = false
+		p.room.Release(1)
+	}
+	p.forget(h)
+}
+
+// dispatch hands queued work to free workers until the pool has closed and
+// drained. It owns the timer that wakes it for tokens, pauses and backoffs.
+func (p *Pool) dispatch() {
+	defer p.wg.Done()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		p.mu.Lock()
+		now := time.Now()
+		var aborted []*entry
+		if p.aborting {
+			aborted = p.abortAll()
+		}
+		p.fire(now)
+		p.assign(now)
+		if p.closing && p.queued == 0 && p.inflight == 0 {
+			p.mu.Unlock()
+			for _, e := range aborted {
+				e.task.fail(ErrClosed)
+			}
+			close(p.work)
+			return
+		}
+		wait := time.Duration(-1)
+		if len(p.timers) > 0 {
+			wait = max(p.timers[0].at.Sub(now), 0)
+		}
+		if !p.ownLim && p.blocked.head != nil && (wait < 0 || wait > blockedPoll) {
+			wait = blockedPoll
+		}
+		p.mu.Unlock()
+		for _, e := range aborted {
+			e.task.fail(ErrClosed)
+		}
+		if wait < 0 {
+			<-p.wake
+			continue
+		}
+		timer.Reset(wait)
+		select {
+		case <-p.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+// fire moves what is due at now out of the timer heap: hosts to the ready
+// ring, retries back to the front of their host's queue. With a shared
+// limiter it also retries the blocked hosts.
+func (p *Pool) fire(now time.Time) {
+	for len(p.timers) > 0 && !p.timers[0].at.After(now) {
+		t := heap.Pop(&p.timers).(timer)
+		if h := t.h; h != nil {
+			h.state = idle
+			if h.head != nil {
+				h.state = ready
+				p.ready.pushBack(h)
+			} else {
+				p.forget(h)
+			}
+			continue
+		}
+		p.push(t.e, true)
+	}
+	if !p.ownLim {
+		for h := p.blocked.popFront(); h != nil; h = p.blocked.popFront() {
+			h.state = ready
+			p.ready.pushBack(h)
+		}
+	}
+}
+
+// assign hands ready work to free workers, taking hosts in turn.
+func (p *Pool) assign(now time.Time) {
+	for p.idle > 0 {
+		h := p.ready.popFront()
+		if h == nil {
+			return
+		}
+		if h.head == nil {
+			h.state = idle
+			p.forget(h)
+			continue
+		}
+		permit, wait, ok := p.lim.TryAcquire(h.key, now)
+		if !ok {
+			if wait > 0 {
+				h.state, h.at = timed, now.Add(wait)
+				heap.Push(&p.timers, timer{at: h.at, h: h})
+			} else {
+				h.state = blocked
+				p.blocked.pushBack(h)
+			}
+			continue
+		}
+		e := h.head
+		p.unlink(e)
+		e.state, e.permit = running, permit
+		h.queued--
+		h.inflight++
+		p.queued--
+		p.inflight++
+		p.idle--
+		p.running.push(e)
+		if e.fromQueue {
+			e.fromQueue = false
+			p.room.Release(1)
+		}
+		if h.head != nil {
+			h.state = ready
+			p.ready.pushBack(h)
+		} else {
+			h.state = idle
+		}
+		p.work <- e // never blocks: the channel holds as many as there are workers
+	}
+}
+
+// abortAll takes every queued and waiting entry out of the pool and cancels
+// the running ones. It returns the entries to fail.
+func (p *Pool) abortAll() []*entry {
+	var out []*entry
+	for _, h := range p.hosts {
+		for e := h.head; e != nil; {
+			next := e.next
+			p.unlink(e)
+			out = append(out, e)
+			e = next
+		}
+	}
+	for len(p.timers) > 0 {
+		t := heap.Pop(&p.timers).(timer)
+		if t.e != nil {
+			out = append(out, t.e)
+		} else {
+			t.h.state = idle
+		}
+	}
+	for _, e := range out {
+		p.drop(e)
+	}
+	for e := p.running.head; e != nil; e = e.next {
+		e.cancel()
+	}
+	return out
+}
+
+// worker runs entries until the dispatcher closes the work channel.
+func (p *Pool) worker() {
+	defer p.wg.Done()
+	for e := range p.work {
+		o := e.task.run(e.ctx, p, e)
+		p.finish(e, o)
+	}
+}
+
+// finish records the outcome of e's attempt: a retry goes into the timer
+// heap, anything else settles e's future.
+func (p *Pool) finish(e *entry, o outcome) {
+	e.permit.Release()
+	now := time.Now()
+	if o.pause > 0 {
+		p.lim.Pause(e.key, now.Add(o.pause))
+	}
+	h := e.host
+	p.mu.Lock()
+	p.running.remove(e)
+	h.inflight--
+	p.inflight--
+	p.idle++
+	p.makeReady(h) // a slot on h is free
+	if o.retry && !p.aborting && e.ctx.Err() == nil {
+		e.tries++
+		e.state, e.at = waiting, now.Add(o.delay)
+		h.queued++
+		p.queued++
+		p.retried++
+		heap.Push(&p.timers, timer{at: e.at, e: e})
+		p.mu.Unlock()
+		p.signal()
+		return
+	}
+	e.state = settled
+	if o.err != nil {
+		p.failed++
+	} else {
+		p.done++
+	}
+	p.forget(h)
+	p.mu.Unlock()
+	p.signal()
+	e.stop()
+	if o.resp != nil && o.resp.Body != nil {
+		// A streamed response keeps its context until the caller closes it.
+		o.resp.Body = &cancelOnClose{ReadCloser: o.resp.Body, cancel: e.cancel}
+	} else {
+		e.cancel()
+	}
+	e.task.resolve(o)
+}
+
+// cancelOnClose ends an entry's context when a streamed body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
+
+// requestTask sends a client.Request.
+type requestTask struct {
+	r   *client.Request
+	res func(*client.Response, error)
+}
+
+func (t *requestTask) run(ctx context.Context, p *Pool, e *entry) outcome {
+	actx := attempt.Single(limiter.WithAdmission(ctx, p.lim))
+	resp, err := p.s.Do(actx, t.r)
+	o := outcome{resp: resp, err: err}
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if d, ok := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			o.pause = min(d, p.maxPause())
+		}
+	}
+	if p.policy == nil {
+		return o
+	}
+	var hreq *http.Request
+	var hresp *http.Response
+	if resp != nil {
+		hreq = resp.Request
+		hresp = &http.Response{StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, Request: resp.Request}
+	} else if re := (*client.RequestError)(nil); errors.As(err, &re) {
+		hreq = re.Request
+	}
+	if hreq == nil {
+		return o
+	}
+	// The attempt's own context ended with the attempt: judge the retry by
+	// the entry's.
+	hreq = hreq.WithContext(ctx)
+	if hresp != nil {
+		hresp.Request = hreq
+	}
+	if delay, ok := p.policy.Next(hreq, e.tries+1, hresp, err); ok {
+		if resp != nil {
+			resp.Close()
+		}
+		o.retry, o.delay = true, delay
+	}
+	return o
+}
+
+func (t *requestTask) resolve(o outcome) { t.res(o.resp, o.err) }
+func (t *requestTask) fail(err error)    { t.res(nil, err) }
+
+// maxPause caps how long a Retry-After may pause a host.
+func (p *Pool) maxPause() time.Duration {
+	if p.policy != nil && p.policy.MaxRetryAfter > 0 {
+		return p.policy.MaxRetryAfter
+	}
+	return retry.DefaultMaxRetryAfter
+}
+
+// funcTask runs a function for Go.
+type funcTask[T any] struct {
+	fn  func(context.Context) (T, error)
+	res func(T, error)
+	v   T
+}
+
+func (t *funcTask[T]) run(ctx context.Context, _ *Pool, _ *entry) outcome {
+	v, err := t.fn(ctx)
+	t.v = v
+	return outcome{err: err}
+}
+
+func (t *funcTask[T]) resolve(o outcome) { t.res(t.v, o.err) }
+func (t *funcTask[T]) fail(err error) {
+	var zero T
+	t.res(zero, err)
+}
+
+// Go runs fn in p under key's limits, like a request to host key: it waits
+// in key's queue for a worker, a rate token and a concurrency slot, and its
+// context ends if ctx does, if the future is canceled or if the pool shuts
+// down. fn is not retried.
+func Go[T any](ctx context.Context, p *Pool, key string, fn func(ctx context.Context) (T, error)) *future.Future[T] {
+	ectx, cancel := context.WithCancel(ctx)
+	f, resolve := future.NewWithCancel[T](cancel)
+	p.submit(ctx, ectx, cancel, key, &funcTask[T]{fn: fn, res: resolve})
+	return f
+}

@@ -175,13 +175,3 @@ func TestRedirectToNonASCIILocation(t *testing.T) {
 		}
 	})
 }
-
-// TestConnectionErrors covers the port-1 case of test_errors: nothing
-// listens there, and the error is ErrConnect.
-func TestConnectionErrors(t *testing.T) {
-	s := client.NewSession()
-	t.Cleanup(s.Close)
-	if _, err := s.Get(context.Background(), "http://127.0.0.1:1/"); !errors.Is(err, client.ErrConnect) {
-		t.Errorf("port 1: got %v, want ErrConnect", err)
-	}
-}

@@ -193,6 +193,9 @@ func TestNotStreamed(t *testing.T) {
 		if resp.Body != nil {
 			t.Error("Body is set on a response read into memory")
 		}
+		if resp.Elapsed <= 0 { // test_time_elapsed_blank
+			t.Errorf("Elapsed %v, want it measured", resp.Elapsed)
+		}
 		if err := resp.Close(); err != nil {
 			t.Error(err)
 		}

@@ -292,7 +292,14 @@ func asciiAuthority(auth string) (string, error) {
 		userinfo, hostport = quoteUserinfo(auth[:i])+"@", auth[i+1:]
 	}
 	if strings.HasPrefix(hostport, "[") {
-		return userinfo + hostport, nil // IPv6 literal; url.Parse checks it
+		// An IPv6 literal; url.Parse checks it, but lets through bytes in a
+		// zone that it then cannot write back.
+		for i := 0; i < len(hostport); i++ {
+			if hostport[i] >= 0x7f {
+				return "", fmt.Errorf("%w: invalid IPv6 host %q", ErrInvalidURL, hostport)
+			}
+		}
+		return userinfo + hostport, nil
 	}
 	host, port := hostport, ""
 	if i := strings.LastIndex(hostport, ":"); i >= 0 {

@@ -5,7 +5,6 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -135,13 +134,24 @@ func (d *decodedBody) Read(p []byte) (int, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
-		return 0, errors.New("client: read on closed response body")
+		return 0, http.ErrBodyReadAfterClose
 	}
 	if d.err != nil {
 		return 0, d.err
 	}
 	if d.rd == nil {
-		var rd io.Reader = d.raw
+		// An empty body (a HEAD or 204 answer, or a server that sent a
+		// Content-Encoding with nothing) decodes to nothing.
+		br := bufio.NewReader(d.raw)
+		if _, err := br.Peek(1); err != nil {
+			if err == io.EOF {
+				d.rd = eofReader{}
+				return 0, io.EOF
+			}
+			d.err = d.fail(d.codings[0], err)
+			return 0, d.err
+		}
+		var rd io.Reader = br
 		for i := len(d.codings) - 1; i >= 0; i-- {
 			dec, err := decoders[d.codings[i]](rd)
 			if err != nil {
@@ -185,6 +195,10 @@ func (d *decodedBody) Close() error {
 	}
 	return err
 }
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
 // wireReader reads a body as received and records the error that ended
 // it, to tell a failed connection from a corrupt encoding.

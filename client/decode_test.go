@@ -52,10 +52,10 @@ func encode(data []byte, codings ...string) []byte {
 	return data
 }
 
-// encodedHandler answers with the body of the "body" query parameter,
+// codedHandler answers with the body of the "body" query parameter,
 // encoded with the codings of the "c" parameters in order, and the
 // Content-Encoding of the "ce" parameter.
-func encodedHandler(w http.ResponseWriter, r *http.Request) {
+func codedHandler(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	data := encode([]byte(q.Get("body")), q["c"]...)
 	w.Header().Set("Content-Encoding", q.Get("ce"))
@@ -63,11 +63,11 @@ func encodedHandler(w http.ResponseWriter, r *http.Request) {
 	w.Write(data)
 }
 
-// TestContentDecoding: test_decompress_gzip and the codings a session
-// decodes, alone and stacked; an unknown coding is left as it is. The
-// Content-Encoding header is kept as received, for a body read into memory
-// and for a streamed one.
-func TestContentDecoding(t *testing.T) {
+// TestContentCodings: every coding a session decodes (br and zstd among
+// them), alone and stacked; an unknown coding, alone or in a stack, leaves
+// the body as it is. The Content-Encoding header is kept as received, for a
+// body read into memory and for a streamed one.
+func TestContentCodings(t *testing.T) {
 	verifyNoLeaks(t)
 	const text = "hello, hello, hello, decoded world"
 	tests := []struct {
@@ -88,7 +88,7 @@ func TestContentDecoding(t *testing.T) {
 		{"compress", []string{"gzip"}, true},
 		{"gzip, snappy", []string{"gzip"}, true},
 	}
-	eachProto(t, http.HandlerFunc(encodedHandler), func(t *testing.T, srv server) {
+	eachProto(t, http.HandlerFunc(codedHandler), func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, tt := range tests {
 			for _, stream := range []bool{false, true} {
@@ -122,24 +122,10 @@ func TestContentDecoding(t *testing.T) {
 	})
 }
 
-// TestContentDecodingHTTPBin: go-httpbin's /gzip and /deflate, and the
-// Accept-Encoding a session sends.
-func TestContentDecodingHTTPBin(t *testing.T) {
+// TestAcceptEncoding: a session asks for every coding it decodes.
+func TestAcceptEncoding(t *testing.T) {
 	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
 		s := srv.session(t)
-		for _, path := range []string{"/gzip", "/deflate"} {
-			resp, err := s.Get(context.Background(), srv.URL+path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got struct {
-				Gzipped  bool `json:"gzipped"`
-				Deflated bool `json:"deflated"`
-			}
-			if err := resp.JSON(&got); err != nil || !(got.Gzipped || got.Deflated) {
-				t.Errorf("%s: got %+v, %v; want a decoded JSON body", path, got, err)
-			}
-		}
 		resp, err := s.Get(context.Background(), srv.URL+"/headers")
 		if err != nil {
 			t.Fatal(err)
@@ -159,7 +145,7 @@ func TestContentDecodingHTTPBin(t *testing.T) {
 func TestDecompressFalse(t *testing.T) {
 	const text = "raw raw raw raw raw raw raw raw raw raw raw raw raw"
 	want := encode([]byte(text), "gzip")
-	eachProto(t, http.HandlerFunc(encodedHandler), func(t *testing.T, srv server) {
+	eachProto(t, http.HandlerFunc(codedHandler), func(t *testing.T, srv server) {
 		s := srv.session(t)
 		u := srv.URL + "/?ce=gzip&c=gzip&body=" + strings.ReplaceAll(text, " ", "+")
 		for _, stream := range []bool{false, true} {
@@ -328,13 +314,16 @@ func TestDecompressionBomb(t *testing.T) {
 		maxBody = 4 << 20
 		limit   = 48 << 20 // peak HeapInuse growth allowed
 	)
+	sent := make(chan int64, 1) // how much the server had encoded when the client left
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ce := r.URL.Query().Get("ce")
 		w.Header().Set("Content-Encoding", ce)
 		enc := encoder(ce, w)
 		defer enc.Close()
 		zeros := make([]byte, 1<<20)
-		for range bomb / len(zeros) {
+		var n int64
+		defer func() { sent <- n }()
+		for ; n < bomb; n += int64(len(zeros)) {
 			// Flush as it goes, so that the client gets the bomb as it is
 			// made, not when the server's buffers fill.
 			if _, err := enc.Write(zeros); err != nil {
@@ -362,6 +351,94 @@ func TestDecompressionBomb(t *testing.T) {
 			}
 			if peak-base > limit {
 				t.Errorf("%s: HeapInuse grew by %d MiB, want under %d MiB", ce, (peak-base)>>20, limit>>20)
+			}
+			// The server encodes as it goes and stops when the client
+			// goes away: it must not have got far.
+			if n := <-sent; n >= bomb {
+				t.Errorf("%s: the server sent all %d bytes: the client read the whole body", ce, n)
+			}
+		}
+	})
+}
+
+// TestContentDecoding covers test_decompress_gzip and the codings a session
+// asks for: gzip, deflate as zlib and as raw deflate, codings stacked in
+// one header or several, and codings it cannot decode left as they are.
+func TestContentDecoding(t *testing.T) {
+	eachProto(t, encodedHandler(), func(t *testing.T, srv server) {
+		s := srv.session(t)
+		ctx := context.Background()
+		tests := []struct {
+			query string
+			want  string
+		}{
+			{"coding=gzip", "hello, world"},
+			{"coding=x-gzip", "hello, world"},
+			{"coding=deflate", "hello, world"},
+			{"coding=raw-deflate", "hello, world"},
+			{"coding=identity", "hello, world"},
+			{"coding=gzip&coding=deflate", "hello, world"},
+			{"coding=deflate&coding=gzip&joined=1", "hello, world"},
+			{"coding=gzip&coding=identity&coding=gzip", "hello, world"},
+			{"coding=gzip&empty=1", ""},
+			{"coding=gzip&status=204", ""},
+			{"coding=snappy", "hello, world"}, // unknown: passed through
+		}
+		for _, tt := range tests {
+			for _, stream := range []bool{false, true} {
+				resp, err := s.Get(ctx, srv.URL+"/?"+tt.query, client.Stream(stream))
+				if err != nil {
+					t.Errorf("%s (stream %v): %v", tt.query, stream, err)
+					continue
+				}
+				got, err := resp.Text()
+				if err != nil || got != tt.want {
+					t.Errorf("%s (stream %v): got %q, %v; want %q", tt.query, stream, got, err, tt.want)
+				}
+				resp.Close()
+			}
+		}
+
+		// HEAD of a gzip resource: no body, and nothing to decode.
+		for _, stream := range []bool{false, true} {
+			resp, err := s.Head(ctx, srv.URL+"/?coding=gzip", client.Stream(stream))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, err := resp.Bytes(); len(b) != 0 || err != nil {
+				t.Errorf("HEAD (stream %v): got %q, %v; want no body", stream, b, err)
+			}
+		}
+
+		// Broken encodings fail with an error that is not a size or
+		// network error.
+		for _, q := range []string{"coding=gzip&truncate=1", "coding=gzip&corrupt=1", "coding=deflate&corrupt=1"} {
+			_, err := s.Get(ctx, srv.URL+"/?"+q)
+			if err == nil || errors.Is(err, client.ErrBodyTooLarge) || errors.Is(err, client.ErrConnect) || errors.Is(err, client.ErrTimeout) {
+				t.Errorf("%s: got %v, want a decoding error", q, err)
+			}
+		}
+	})
+}
+
+// TestHTTPBinEncodings reads go-httpbin's /gzip and /deflate.
+func TestHTTPBinEncodings(t *testing.T) {
+	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+		s := srv.session(t)
+		for _, path := range []string{"/gzip", "/deflate"} {
+			resp, err := s.Get(context.Background(), srv.URL+path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var v struct{ Gzipped, Deflated bool }
+			if err := resp.JSON(&v); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			if !v.Gzipped && !v.Deflated {
+				t.Errorf("%s: body %+v says it was not encoded", path, v)
+			}
+			if ce := resp.Header.Get("Content-Encoding"); ce != path[1:] {
+				t.Errorf("%s: Content-Encoding %q, want it kept as received", path, ce)
 			}
 		}
 	})

@@ -67,12 +67,6 @@ func patternSum(n int64) uint32 {
 	return h.Sum32()
 }
 
-// oneShot hides every method of a reader but Read, so it cannot be
-// measured or rewound.
-type oneShot struct{ r io.Reader }
-
-func (o oneShot) Read(p []byte) (int, error) { return o.r.Read(p) }
-
 // heapPeak runs f while sampling HeapInuse, and returns the HeapInuse
 // measured before f (after a GC) and the highest value seen while it ran.
 func heapPeak(f func()) (base, peak uint64) {

@@ -15,10 +15,10 @@
 // # Requests
 //
 // Request options read like Requests' keyword arguments: [Params], [Param],
-// [Header], [RemoveHeader], [Form], [JSON], [Body], [Cookies], [UseAuth],
-// [BasicAuth], [DigestAuth], [BearerAuth], [TokenSourceAuth], [NetrcAuth],
-// [Timeout], [MaxRedirects], [Stream],
-// [OnRequest] and [OnResponse]. A [Request] built with [NewRequest] is a
+// [Header], [RemoveHeader], [Form], [JSON], [Body], [BodyChunks], [Files],
+// [AddFile], [Cookies], [UseAuth], [BasicAuth], [DigestAuth],
+// [BearerAuth], [TokenSourceAuth], [NetrcAuth], [Timeout], [MaxRedirects],
+// [Stream], [OnProgress], [Decompress], [OnRequest] and [OnResponse]. A [Request] built with [NewRequest] is a
 // plain value that can be queued, retried and prepared ([Session.Prepare]).
 //
 // # Responses
@@ -33,6 +33,22 @@
 // [Response.Encoding]), and [Response.Links] and [Response.Link] read Link
 // headers, as used for pagination. A 4xx or 5xx status is not an error
 // unless the caller asks with [Response.CheckStatus].
+//
+// # Uploads, downloads and content decoding
+//
+// Request bodies are streamed, never copied into memory: [Body] takes any
+// io.Reader, [BodyChunks] an iterator of chunks (sent with chunked
+// encoding), and [Files] and [AddFile] build a multipart/form-data body
+// with [Form] fields from [File] values ([FileFromPath], [FileFromBytes] or
+// any reader), written through a pipe while the request is sent. Bodies
+// that can be read again are rewound for redirects and retries; others are
+// sent once. [OnProgress] reports a response body as it arrives, and
+// [Session.Download] writes one to a file, resuming a cut transfer with a
+// Range request and renaming the file into place once complete. Response
+// bodies are decoded from gzip, deflate, br and zstd (stacked codings
+// included) unless the request asks for the body as sent with
+// [Decompress]; the maximum body size applies to the decoded size, and a
+// body that cannot be decoded fails with [ErrContentDecoding].
 //
 // # Cookies
 //
@@ -104,6 +120,7 @@
 // Errors are [*RequestError] values wrapping a sentinel that callers test
 // with [errors.Is]: [ErrTimeout] (which is also
 // [context.DeadlineExceeded]), [ErrConnect], [ErrTooManyRedirects] (as a
-// [*RedirectError]), [ErrInvalidURL], [ErrInvalidHeader], [ErrInvalidRequest]
-// and [ErrBodyTooLarge]. [Response.CheckStatus] returns a [*StatusError].
+// [*RedirectError]), [ErrInvalidURL], [ErrInvalidHeader],
+// [ErrInvalidRequest], [ErrBodyTooLarge] and [ErrContentDecoding].
+// [Response.CheckStatus] returns a [*StatusError].
 package client

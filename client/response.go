@@ -264,7 +264,8 @@ func (r *Response) Cookies() []*http.Cookie {
 // a streamed response it copies the rest of the body through a small buffer,
 // without holding it in memory, and closes it: the body can be consumed
 // once, and a later [Response.Bytes] fails with [http.ErrBodyReadAfterClose].
-// The maximum body size does not apply.
+// The maximum body size does not apply. [OnProgress] reports the copy as it
+// goes; [Session.Download] writes a body to a file and resumes it if cut.
 func (r *Response) WriteTo(w io.Writer) (int64, error) {
 	if r.read || r.Body == nil {
 		if r.readErr != nil {

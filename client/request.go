@@ -280,7 +280,8 @@ func cloneValues(v url.Values) url.Values {
 }
 
 // Form sends fields as an application/x-www-form-urlencoded body. Several
-// Form options merge; a later [JSON] or [Body] replaces them.
+// Form options merge; a later [JSON] or [Body] replaces them. With [Files]
+// the fields become the first parts of a multipart/form-data body.
 type Form map[string]string
 
 func (f Form) applyRequest(r *Request) {

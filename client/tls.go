@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 )
@@ -126,12 +127,22 @@ func (c *config) tlsClientConfig() *tls.Config {
 	return cfg
 }
 
-// explainTLSError names the host whose certificate could not be verified:
-// crypto/tls does not.
+// explainTLSError names the host whose certificate could not be verified
+// (crypto/tls does not), and reports a TLS alert from the server, such as
+// its refusal of the client's certificate, as [ErrConnect]: with TLS 1.3
+// the server checks the client's certificate after the handshake, so the
+// refusal comes with the response instead of while connecting.
+//
+// Under HTTP/2 net/http reports that refusal as "http2: client conn could
+// not be established", with no cause to recognise it by.
 func explainTLSError(req *http.Request, err error) error {
 	var cv *tls.CertificateVerificationError
 	if errors.As(err, &cv) {
 		return fmt.Errorf("%w: certificate of %s not verified: %w", ErrConnect, req.URL.Hostname(), err)
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" { // crypto/tls's name for an alert received
+		return fmt.Errorf("%w: TLS refused by %s: %w", ErrConnect, req.URL.Hostname(), err)
 	}
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/net/http/httpproxy"
 	"golang.org/x/net/idna"
@@ -313,11 +314,16 @@ type ownTransport struct {
 // transport's proxy hooks in the request's context.
 type proxyState struct {
 	url *url.URL
+	// tunnels is set when the proxy is asked for a tunnel with CONNECT.
+	tunnels bool
 	// connectAuth is a Proxy-Authorization header set by hand, moved from
 	// an https request to the CONNECT request of its tunnel.
 	connectAuth string
 	// connecting is set while a CONNECT request waits for its answer.
 	connecting atomic.Bool
+	// tunnel holds the connection to the proxy while its CONNECT is
+	// bounded by the connect timeout (see boundConnect).
+	tunnel atomic.Pointer[net.Conn]
 }
 
 type proxyStateKey struct{}
@@ -331,6 +337,7 @@ func (t *ownTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	st := &proxyState{url: u}
+	st.tunnels = u != nil && (u.Scheme == "http" || u.Scheme == "https") && req.URL.Scheme == "https"
 	req = req.WithContext(context.WithValue(req.Context(), proxyStateKey{}, st))
 	if auth := req.Header.Get("Proxy-Authorization"); auth != "" && !st.forwards(req, auth) {
 		req.Header = req.Header.Clone()
@@ -391,11 +398,35 @@ func proxyConnectHeader(ctx context.Context, _ *url.URL, _ string) (http.Header,
 func checkProxyConnect(ctx context.Context, proxyURL *url.URL, req *http.Request, resp *http.Response) error {
 	if st, ok := ctx.Value(proxyStateKey{}).(*proxyState); ok {
 		st.connecting.Store(false)
+		if c := st.tunnel.Swap(nil); c != nil {
+			(*c).SetDeadline(time.Time{}) // answered in time
+		}
 	}
 	if resp.StatusCode == http.StatusOK {
 		return nil
 	}
 	return fmt.Errorf("%w: %s refused to open a tunnel to %s: %s", ErrProxy, proxyName(proxyURL), req.Host, resp.Status)
+}
+
+// boundConnect makes the connect timeout bound a proxy's CONNECT as well
+// as the dial: net/http gives a CONNECT a minute of its own. A connection
+// to a proxy that will be asked for a tunnel gets a deadline, lifted when
+// the proxy answers (checkProxyConnect).
+func boundConnect(dial DialFunc, timeout time.Duration) DialFunc {
+	if timeout <= 0 {
+		return dial
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		if st, ok := ctx.Value(proxyStateKey{}).(*proxyState); ok && st.tunnels {
+			conn.SetDeadline(time.Now().Add(timeout))
+			st.tunnel.Store(&conn)
+		}
+		return conn, nil
+	}
 }
 
 // explainConnError adds to a failed round trip's error which proxy failed

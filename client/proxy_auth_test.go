@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -348,5 +350,43 @@ func TestProxyCredentialsNeverShown(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestProxyConnectTimeout: the connect timeout bounds a proxy's CONNECT,
+// not only the dial (net/http alone would wait a minute for an answer).
+func TestProxyConnectTimeout(t *testing.T) {
+	addr := silentListener(t) // accepts, and never answers the CONNECT
+	s := client.NewSession(
+		client.WithProxies(map[string]string{"all": "http://" + addr}),
+		client.WithTimeouts(client.Timeouts{Connect: 50 * time.Millisecond, Total: time.Minute}),
+	)
+	t.Cleanup(s.Close)
+	start := time.Now()
+	_, err := s.Get(context.Background(), "https://example.com/")
+	if !errors.Is(err, client.ErrTimeout) || !errors.Is(err, client.ErrConnect) || !errors.Is(err, client.ErrProxy) {
+		t.Errorf("got %v, want ErrTimeout, ErrConnect and ErrProxy", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v, want about the connect timeout", d)
+	}
+}
+
+// TestProxyTunnelOutlivesConnectTimeout: once the proxy has answered the
+// CONNECT, the connect timeout no longer applies to the tunnel.
+func TestProxyTunnelOutlivesConnectTimeout(t *testing.T) {
+	const connect = 50 * time.Millisecond
+	slow := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(2 * connect) // a response slower than the connect timeout
+		io.WriteString(w, "ok")
+	}))
+	t.Cleanup(slow.Close)
+	p := newHTTPProxy(t, "", false)
+	s := proxySession(t, client.WithProxies(map[string]string{"all": p.URL}),
+		client.WithTimeouts(client.Timeouts{Connect: connect, Total: time.Minute}))
+	for i := range 2 {
+		if got := getText(t, s, slow.URL); got != "ok" {
+			t.Errorf("request %d: got %q, want ok", i, got)
+		}
 	}
 }

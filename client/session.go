@@ -103,7 +103,7 @@ func newTransport(c *config) *http.Transport {
 	return &http.Transport{
 		Proxy:                 proxyFromContext,
 		GetProxyConnectHeader: proxyConnectHeader,
-		DialContext:           boundDial(c.dial, c.timeouts.Connect),
+		DialContext:           boundConnect(boundDial(c.dial, c.timeouts.Connect), c.timeouts.Connect),
 		TLSClientConfig:       tlsConfig,
 		TLSHandshakeTimeout:   c.timeouts.Connect,
 		ResponseHeaderTimeout: c.timeouts.Header,

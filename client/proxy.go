@@ -80,16 +80,34 @@ func WithoutProxy() Option {
 // The map replaces the environment: HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and
 // NO_PROXY are not read by a session given one (Requests would still fill
 // in the schemes the map leaves out from the environment). Entries apply
-// to every host, loopback addresses included.
+// to every host they cover, loopback addresses included; Requests'
+// "no_proxy" key is not accepted (to exclude hosts, use [WithProxy]).
+//
+// Without WithProxies, [WithProxy] or [WithoutProxy], a session takes its
+// proxies from the environment as it is when the session is created (the
+// default session: when first used). HTTP_PROXY, HTTPS_PROXY and ALL_PROXY
+// (for either scheme, when the scheme's own is not set) give the proxies;
+// NO_PROXY lists the hosts to reach directly: host names (with their
+// subdomains: "example.com" covers "www.example.com" but not
+// "notexample.com"), ".example.com" or "*.example.com" for subdomains
+// only, IP addresses, CIDR ranges, any of these with a port, and "*" for
+// all. Each variable may be in upper or lower case; lower case is read
+// first. localhost and loopback addresses are never proxied, and a CGI
+// program ignores HTTP_PROXY, which a request's Proxy header could set.
+// These are the rules of golang.org/x/net/http/httpproxy, which applies
+// them; net/http's ProxyFromEnvironment would read the environment only
+// once per process.
 //
 // Rules for every proxy, whether from this map, the environment or
 // [WithProxy]:
 //
 //   - A proxy URL has the scheme http, https (TLS to the proxy), socks5 or
 //     socks5h; without a scheme it is http. It names a host, and nothing
-//     after it but an optional "/". An invalid URL, or an invalid key,
-//     fails every request of the session with [ErrProxy] and
-//     [ErrInvalidURL] before any I/O.
+//     after it but an optional "/". An invalid URL or key in the map fails
+//     every request of the session with [ErrProxy] and [ErrInvalidURL],
+//     before any I/O; an invalid URL in the environment fails the requests
+//     it would carry in the same way (rather than letting them go
+//     directly, as net/http would).
 //   - An http or https proxy receives plain-http requests as they are, and
 //     opens a tunnel with CONNECT for https requests, so that TLS runs end
 //     to end between the session and the server.
@@ -222,17 +240,10 @@ func checkProxyURL(u *url.URL) error {
 }
 
 // envProxy returns the proxy function of a session that takes its proxies
-// from the environment, as it is now. Each session reads the environment
-// once, when it is created: net/http's ProxyFromEnvironment reads it once
-// per process, so that a later change would never be seen.
-//
-// The variables are HTTP_PROXY, HTTPS_PROXY, ALL_PROXY (for either scheme
-// when the scheme's own is not set) and NO_PROXY, each in lower or upper
-// case, lower case first, as golang.org/x/net/http/httpproxy reads them.
-// httpproxy applies NO_PROXY (host names with their subdomains, ".domain"
-// for subdomains only, IP addresses, CIDR ranges, optional ports, and "*"),
-// never proxies localhost and loopback addresses, and refuses HTTP_PROXY
-// in a CGI program, where a request's Proxy header would set it.
+// from the environment, as it is now (see WithProxies for the rules).
+// net/http's ProxyFromEnvironment reads the environment once per process,
+// so that a later change would never be seen, by tests or by long-lived
+// programs.
 func envProxy() func(*http.Request) (*url.URL, error) {
 	all, allName := getenvAny("all_proxy", "ALL_PROXY")
 	httpProxy, httpName := getenvAny("http_proxy", "HTTP_PROXY")

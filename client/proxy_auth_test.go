@@ -390,3 +390,44 @@ func TestProxyTunnelOutlivesConnectTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyHeadersDroppedAcrossOrigins: CVE-2014-1830, CVE-2025-4673.
+// Proxy-Authorization and Proxy-Authenticate set by hand follow same-origin
+// redirects and are dropped when a redirect leaves the origin. The site's
+// transport is given with WithTransport, so the headers reach the servers
+// and show what the redirect logic keeps; the session's own transport
+// would keep Proxy-Authorization off them in any case.
+func TestProxyHeadersDroppedAcrossOrigins(t *testing.T) {
+	sc := &script{}
+	eachSite(t, sc, func(t *testing.T, st site) {
+		s := st.session(t)
+		headers := client.Header{"Proxy-Authorization": handSet, "Proxy-Authenticate": "Basic realm=x"}
+		tests := []struct {
+			name string
+			hops []string
+			want []bool
+		}{
+			{"same origin", []string{"https://example.com/a", "https://example.com/b"}, []bool{true, true}},
+			{"other host", []string{"https://example.com/a", "https://www.example.com/b"}, []bool{true, false}},
+			{"other port", []string{"http://example.com/a", "http://example.com:8080/b"}, []bool{true, false}},
+			{"downgrade", []string{"https://example.com/a", "http://example.com/b"}, []bool{true, false}},
+		}
+		for _, tt := range tests {
+			sc.take()
+			if _, err := s.Get(context.Background(), chain(307, tt.hops...), headers); err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			reqs := sc.take()
+			if len(reqs) != len(tt.want) {
+				t.Fatalf("%s: got %d requests, want %d", tt.name, len(reqs), len(tt.want))
+			}
+			for i, r := range reqs {
+				for _, h := range []string{"Proxy-Authorization", "Proxy-Authenticate"} {
+					if got := r.Header.Get(h) != ""; got != tt.want[i] {
+						t.Errorf("%s: hop %d to %s: got %s %v, want %v", tt.name, i, urlsOf(reqs)[i], h, got, tt.want[i])
+					}
+				}
+			}
+		}
+	})
+}

@@ -120,5 +120,6 @@
 // with [errors.Is]: [ErrTimeout] (which is also
 // [context.DeadlineExceeded]), [ErrConnect], [ErrTooManyRedirects] (as a
 // [*RedirectError]), [ErrInvalidURL], [ErrInvalidHeader], [ErrInvalidRequest],
-// [ErrBodyTooLarge] and [ErrProxy] (with ErrConnect or ErrInvalidURL). [Response.CheckStatus] returns a [*StatusError].
+// [ErrBodyTooLarge] and [ErrProxy] (with ErrConnect or ErrInvalidURL).
+// [Response.CheckStatus] returns a [*StatusError].
 package client

@@ -356,10 +356,12 @@ func (c *call) redirect(req *http.Request, resp *http.Response, loc string) (*ht
 	}
 	// Authorization is derived afresh for each hop (addCredentials); a
 	// Proxy-Authorization set by hand stays until the redirect leaves the
-	// origin.
+	// origin, and so does Proxy-Authenticate, as net/http treats it
+	// (CVE-2025-4673).
 	next.Header.Del("Authorization")
 	if c.stripped {
 		next.Header.Del("Proxy-Authorization")
+		next.Header.Del("Proxy-Authenticate")
 	}
 	next.Header.Del("Cookie")
 	next.Header.Del("Cookie2")

@@ -85,6 +85,21 @@
 // connections are opened (Unix sockets, tunnels). [Session.HTTPClient]
 // gives libraries that take an [*http.Client] all of the above.
 //
+// # Proxies and TLS
+//
+// A session takes its proxies from HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and
+// NO_PROXY as they are when it is created; [WithProxies] sets them by
+// scheme and host as Requests' proxies map does, [WithProxy] with a
+// function, and [WithoutProxy] turns them off. http, https, socks5 and
+// socks5h proxies work; https requests go through a CONNECT tunnel, and
+// proxy credentials never reach a server. Proxy failures wrap [ErrProxy].
+//
+// TLS is verified, with TLS 1.2 at least. [WithRootCAs] and [WithCAFile]
+// set the trusted authorities, [WithClientCert] and [WithClientCertFile]
+// a client certificate, and [WithInsecureSkipVerify] turns verification
+// off for one session, with a warning in its log. TLS settings belong to a
+// session, like its connections: there are no per-request TLS options.
+//
 // # Logging
 //
 // [WithLogger] logs one debug entry per call (method, redacted URL, status,
@@ -104,6 +119,7 @@
 // Errors are [*RequestError] values wrapping a sentinel that callers test
 // with [errors.Is]: [ErrTimeout] (which is also
 // [context.DeadlineExceeded]), [ErrConnect], [ErrTooManyRedirects] (as a
-// [*RedirectError]), [ErrInvalidURL], [ErrInvalidHeader], [ErrInvalidRequest]
-// and [ErrBodyTooLarge]. [Response.CheckStatus] returns a [*StatusError].
+// [*RedirectError]), [ErrInvalidURL], [ErrInvalidHeader], [ErrInvalidRequest],
+// [ErrBodyTooLarge] and [ErrProxy] (with ErrConnect or ErrInvalidURL).
+// [Response.CheckStatus] returns a [*StatusError].
 package client

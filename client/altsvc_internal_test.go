@@ -2,7 +2,6 @@ package client
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"testing"
 	"testing/synctest"
@@ -80,7 +79,7 @@ func TestH3Memory(t *testing.T) {
 	tcp := roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, nil })
 	t.Run("fallback", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			c := &config{http3: HTTP3Config{FallbackFor: time.Minute}, proxy: noProxy}
+			c := &config{http3: HTTP3Config{FallbackFor: time.Minute}}
 			h := newH3Transport(c, tcp)
 			if addr, ok := h.route(req, origin); !ok || addr != origin {
 				t.Fatalf("before a failure: %q, %v; want HTTP/3 to %s", addr, ok, origin)
@@ -98,7 +97,7 @@ func TestH3Memory(t *testing.T) {
 	})
 	t.Run("Alt-Svc", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			c := &config{http3: HTTP3Config{AltSvc: true}, proxy: noProxy}
+			c := &config{http3: HTTP3Config{AltSvc: true}}
 			h := newH3Transport(c, tcp)
 			if _, ok := h.route(req, origin); ok {
 				t.Fatal("nothing advertised: HTTP/3, want TCP")
@@ -124,5 +123,3 @@ func TestH3Memory(t *testing.T) {
 		})
 	})
 }
-
-func noProxy(*http.Request) (*url.URL, error) { return nil, nil }

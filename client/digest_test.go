@@ -157,10 +157,10 @@ func TestDigestNonceCount(t *testing.T) {
 		t.Errorf("server saw protocol problems: %q", problems)
 	}
 	// Per protocol: a 401, then nc 1, 2, 3 in order, then 4 to 13 in any order.
-	if len(events) != 14*len(protos) {
+	if len(events) != 14*len(protos3) {
 		t.Fatalf("got %d events, want 14 per protocol: %q", len(events), events)
 	}
-	for i, p := range protos {
+	for i, p := range protos3 {
 		proto := p.name
 		ev := events[i*14 : (i+1)*14]
 		if want := []string{"401", "200 nc=00000001", "200 nc=00000002", "200 nc=00000003"}; !slices.Equal(ev[:4], want) {
@@ -173,7 +173,7 @@ func TestDigestNonceCount(t *testing.T) {
 			}
 		}
 	}
-	if n := 13 * len(protos); len(ds.cnonces) != n {
+	if n := 13 * len(protos3); len(ds.cnonces) != n {
 		t.Errorf("got %d distinct cnonces for %d answers, want %d", len(ds.cnonces), n, n)
 	}
 }
@@ -199,7 +199,7 @@ func TestDigestStale(t *testing.T) {
 		t.Errorf("server saw protocol problems: %q", problems)
 	}
 	want := []string{"401", "200 nc=00000001", "200 nc=00000002", "401 stale", "200 nc=00000001"}
-	if w := slices.Repeat(want, len(protos)); !slices.Equal(events, w) {
+	if w := slices.Repeat(want, len(protos3)); !slices.Equal(events, w) {
 		t.Errorf("got %q, want %q", events, w)
 	}
 }
@@ -264,7 +264,7 @@ func TestDigestCountResetOnRedirect(t *testing.T) {
 	ea, _ := a.log()
 	eb, _ := b.log()
 	want := []string{"401", "200 nc=00000001"}
-	if w := slices.Repeat(want, len(protos)); !slices.Equal(ea, w) || !slices.Equal(eb, w) {
+	if w := slices.Repeat(want, len(protos3)); !slices.Equal(ea, w) || !slices.Equal(eb, w) {
 		t.Errorf("got /a %q and /b %q, want %q for both", ea, eb, w)
 	}
 }

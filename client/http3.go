@@ -79,7 +79,6 @@ type h3Transport struct {
 	cfg      HTTP3Config // defaults filled in
 	tls      *tls.Config // the session's, for QUIC
 	quic     *quic.Config
-	proxy    func(*http.Request) (*url.URL, error)
 	fallback http.RoundTripper // TCP for https:// URLs; nil if the session has none
 	conns    *http3.Transport  // makes HTTP/3 client connections; never dials nor listens itself
 
@@ -126,21 +125,11 @@ func newH3Transport(c *config, fallback http.RoundTripper) *h3Transport {
 	if cfg.FallbackFor <= 0 {
 		cfg.FallbackFor = DefaultFallbackFor
 	}
-	var tlsConfig *tls.Config
-	if c.tlsConfig != nil {
-		tlsConfig = c.tlsConfig.Clone()
-	} else {
-		tlsConfig = &tls.Config{}
-	}
+	tlsConfig := c.tlsClientConfig()
 	tlsConfig.NextProtos = []string{http3.NextProtoH3}
-	proxy := c.proxy
-	if proxy == nil {
-		proxy = http.ProxyFromEnvironment
-	}
 	return &h3Transport{
-		cfg:   cfg,
-		tls:   tlsConfig,
-		proxy: proxy,
+		cfg: cfg,
+		tls: tlsConfig,
 		quic: &quic.Config{
 			Versions:             []quic.Version{quic.Version1},
 			HandshakeIdleTimeout: cfg.HandshakeTimeout,
@@ -190,8 +179,8 @@ func (t *h3Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // route returns the UDP address to send req to over HTTP/3, or false if
 // it goes over TCP.
 func (t *h3Transport) route(req *http.Request, origin string) (string, bool) {
-	if u, err := t.proxy(req); err != nil || u != nil {
-		return "", false // a proxy, or a proxy setting in error, is TCP's to handle
+	if u, _ := proxyFromContext(req); u != nil {
+		return "", false // the proxy ownTransport chose: over TCP
 	}
 	if t.fallback == nil {
 		return origin, true
@@ -224,7 +213,8 @@ func (t *h3Transport) route(req *http.Request, origin string) (string, bool) {
 func (t *h3Transport) overTCP(req *http.Request, origin string) (*http.Response, error) {
 	if t.fallback == nil {
 		closeBody(req)
-		return nil, fmt.Errorf("%w: HTTP/3 cannot go through a proxy, and the session has no TCP protocol", ErrConnect)
+		u, _ := proxyFromContext(req)
+		return nil, fmt.Errorf("%w: %w: HTTP/3 cannot go through %s, and the session has no TCP protocol", ErrConnect, ErrProxy, proxyName(u))
 	}
 	resp, err := t.fallback.RoundTrip(req)
 	if err == nil && t.cfg.AltSvc {

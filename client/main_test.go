@@ -24,20 +24,25 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 type proto struct {
 	name  string
 	start func(t testing.TB, h http.Handler) *httptest.Server
-	extra bool // run by eachProto3 only
 }
 
+// protos are the protocols every client behaviour is tested under.
 var protos = []proto{
-	{name: "HTTP/1.1", start: func(_ testing.TB, h http.Handler) *httptest.Server { return httptest.NewServer(h) }},
-	{name: "HTTP/2", start: func(_ testing.TB, h http.Handler) *httptest.Server {
+	{"HTTP/1.1", func(_ testing.TB, h http.Handler) *httptest.Server { return httptest.NewServer(h) }},
+	{"HTTP/2", func(_ testing.TB, h http.Handler) *httptest.Server {
 		srv := httptest.NewUnstartedServer(h)
 		srv.EnableHTTP2 = true
 		srv.StartTLS()
 		return srv
 	}},
-	{name: "H2C", start: startH2C, extra: true},
-	{name: "HTTP/3", start: startHTTP3, extra: true},
 }
+
+// protos3 adds HTTP/2 in the clear (h2c) and HTTP/3 to protos, for the
+// behaviours that do not depend on the protocol.
+var protos3 = append(protos[:len(protos):len(protos)],
+	proto{"H2C", startH2C},
+	proto{"HTTP/3", startHTTP3},
+)
 
 // startH2C starts a server for h that speaks HTTP/2 in the clear. It also
 // answers HTTP/1.1, but only to fail the test: a session under test that
@@ -146,23 +151,20 @@ func (srv server) wantProto() string {
 // eachProto runs f against a server for h under HTTP/1.1 and HTTP/2.
 func eachProto(t *testing.T, h http.Handler, f func(t *testing.T, srv server)) {
 	t.Helper()
-	runProtos(t, false, h, f)
+	runProtos(t, protos, h, f)
 }
 
 // eachProto3 runs f against a server for h under HTTP/1.1, HTTP/2 over
-// TLS, HTTP/2 in the clear (h2c) and HTTP/3, for the behaviours that do
-// not depend on the protocol. The session must come from srv.session.
+// TLS, HTTP/2 in the clear (h2c) and HTTP/3. The session must come from
+// srv.session, which speaks the server's protocol.
 func eachProto3(t *testing.T, h http.Handler, f func(t *testing.T, srv server)) {
 	t.Helper()
-	runProtos(t, true, h, f)
+	runProtos(t, protos3, h, f)
 }
 
-func runProtos(t *testing.T, all bool, h http.Handler, f func(t *testing.T, srv server)) {
+func runProtos(t *testing.T, ps []proto, h http.Handler, f func(t *testing.T, srv server)) {
 	t.Helper()
-	for _, p := range protos {
-		if p.extra && !all {
-			continue
-		}
+	for _, p := range ps {
 		t.Run(p.name, func(t *testing.T) {
 			srv := p.start(t, h)
 			t.Cleanup(srv.Close)

@@ -108,19 +108,22 @@ func newProtoTransport(c *config) *protoTransport {
 	p := c.protocols.orDefault()
 	t := &protoTransport{protos: p}
 	t.gate.idle = idleConnTimeout
-	if p&(HTTP1|HTTP2) != 0 {
-		t.tcp = newTransport(c)
-		t.tcp.Protocols = new(http.Protocols)
-		t.tcp.Protocols.SetHTTP1(p&HTTP1 != 0)
-		t.tcp.Protocols.SetHTTP2(p&HTTP2 != 0)
-	}
-	if p&H2C != 0 {
-		t.h2c = newTransport(c)
-		// net/http configures HTTP/2 by changing the TLS configuration;
-		// this transport never uses its own, but must not share it.
-		t.h2c.TLSClientConfig = t.h2c.TLSClientConfig.Clone()
-		t.h2c.Protocols = new(http.Protocols)
-		t.h2c.Protocols.SetUnencryptedHTTP2(true)
+	if p&(HTTP1|HTTP2|H2C) != 0 {
+		base := newTransport(c)
+		if p&(HTTP1|HTTP2) != 0 {
+			t.tcp = base
+			t.tcp.Protocols = new(http.Protocols)
+			t.tcp.Protocols.SetHTTP1(p&HTTP1 != 0)
+			t.tcp.Protocols.SetHTTP2(p&HTTP2 != 0)
+		}
+		if p&H2C != 0 {
+			// A transport of its own: net/http speaks h2c only when
+			// HTTP/1 is off. Clone also gives it its own TLS
+			// configuration, which net/http changes to set up HTTP/2.
+			t.h2c = base.Clone()
+			t.h2c.Protocols = new(http.Protocols)
+			t.h2c.Protocols.SetUnencryptedHTTP2(true)
+		}
 	}
 	if p&HTTP3 != 0 {
 		var fallback http.RoundTripper

@@ -36,7 +36,7 @@ func framing(r wireRequest) (cl []string, chunked bool) {
 // curl do; Requests sends "0" for OPTIONS too.
 func TestContentLengthByMethod(t *testing.T) {
 	h, got := recorder()
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		tests := []struct {
 			method string
@@ -72,7 +72,7 @@ func TestContentLengthByMethod(t *testing.T) {
 // and test_content_length_for_string_data_counts_bytes.
 func TestContentLengthCountsBytes(t *testing.T) {
 	h, got := recorder()
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		tests := []struct {
 			name string
@@ -106,7 +106,7 @@ func TestContentLengthCountsBytes(t *testing.T) {
 // length.
 func TestStreamedUploadFraming(t *testing.T) {
 	h, got := recorder()
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		ctx := context.Background()
 
@@ -147,7 +147,7 @@ func TestStreamedUploadFraming(t *testing.T) {
 // length and be a number.
 func TestContentLengthHeaderByHand(t *testing.T) {
 	h, got := recorder()
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		ctx := context.Background()
 		if _, err := s.Post(ctx, srv.URL, client.Body(strings.NewReader("abc")), client.Header{"content-length": "3"}); err != nil {
@@ -177,7 +177,7 @@ func TestContentLengthHeaderByHand(t *testing.T) {
 // from where it stood when the option was given, with its length.
 func TestSeekableBodyFromCurrentPosition(t *testing.T) {
 	h, got := recorder()
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		f, err := os.Create(filepath.Join(t.TempDir(), "body"))
 		if err != nil {
@@ -214,7 +214,7 @@ func TestSeekableBodyFromCurrentPosition(t *testing.T) {
 // test_form_encoded_post_query_multivalued_element and
 // test_data_argument_accepts_tuples (as FormValues).
 func TestFormBodies(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		resp, err := s.Post(context.Background(), srv.URL+"/post",
 			client.Form{"life": "42"},
@@ -245,7 +245,7 @@ func TestFormBodies(t *testing.T) {
 // last body option wins here, where Requests lets data win over json.
 func TestJSONBodies(t *testing.T) {
 	h, got := recorder()
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		ctx := context.Background()
 		tests := []struct {
@@ -292,7 +292,7 @@ func TestJSONBodies(t *testing.T) {
 // it, rather than checked against a body the adapter streams itself.
 func TestHTTPClientHeadersAsNetHTTP(t *testing.T) {
 	h, got := recorder()
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		req, err := http.NewRequest("POST", srv.URL, strings.NewReader("hello"))
 		if err != nil {
 			t.Fatal(err)

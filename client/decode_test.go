@@ -88,7 +88,7 @@ func TestContentCodings(t *testing.T) {
 		{"compress", []string{"gzip"}, true},
 		{"gzip, snappy", []string{"gzip"}, true},
 	}
-	eachProto(t, http.HandlerFunc(codedHandler), func(t *testing.T, srv server) {
+	eachProto3(t, http.HandlerFunc(codedHandler), func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, tt := range tests {
 			for _, stream := range []bool{false, true} {
@@ -124,7 +124,7 @@ func TestContentCodings(t *testing.T) {
 
 // TestAcceptEncoding: a session asks for every coding it decodes.
 func TestAcceptEncoding(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		resp, err := s.Get(context.Background(), srv.URL+"/headers")
 		if err != nil {
@@ -145,7 +145,7 @@ func TestAcceptEncoding(t *testing.T) {
 func TestDecompressFalse(t *testing.T) {
 	const text = "raw raw raw raw raw raw raw raw raw raw raw raw raw"
 	want := encode([]byte(text), "gzip")
-	eachProto(t, http.HandlerFunc(codedHandler), func(t *testing.T, srv server) {
+	eachProto3(t, http.HandlerFunc(codedHandler), func(t *testing.T, srv server) {
 		s := srv.session(t)
 		u := srv.URL + "/?ce=gzip&c=gzip&body=" + strings.ReplaceAll(text, " ", "+")
 		for _, stream := range []bool{false, true} {
@@ -276,7 +276,7 @@ func TestStreamedDecodingHeadAndClose(t *testing.T) {
 		}
 		w.Write(encode(bytes.Repeat([]byte("z"), 1<<20), r.URL.Query().Get("ce")))
 	})
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, ce := range []string{"gzip", "br", "zstd"} {
 			for _, stream := range []bool{false, true} {
@@ -335,7 +335,7 @@ func TestDecompressionBomb(t *testing.T) {
 			w.(http.Flusher).Flush()
 		}
 	})
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t, client.WithMaxBodySize(maxBody))
 		for _, ce := range []string{"gzip", "br", "zstd"} {
 			var err error
@@ -365,7 +365,7 @@ func TestDecompressionBomb(t *testing.T) {
 // asks for: gzip, deflate as zlib and as raw deflate, codings stacked in
 // one header or several, and codings it cannot decode left as they are.
 func TestContentDecoding(t *testing.T) {
-	eachProto(t, encodedHandler(), func(t *testing.T, srv server) {
+	eachProto3(t, encodedHandler(), func(t *testing.T, srv server) {
 		s := srv.session(t)
 		ctx := context.Background()
 		tests := []struct {
@@ -423,7 +423,7 @@ func TestContentDecoding(t *testing.T) {
 
 // TestHTTPBinEncodings reads go-httpbin's /gzip and /deflate.
 func TestHTTPBinEncodings(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, path := range []string{"/gzip", "/deflate"} {
 			resp, err := s.Get(context.Background(), srv.URL+path)

@@ -34,7 +34,7 @@ func recorder() (http.Handler, <-chan wireRequest) {
 
 func TestDefaultHeaders(t *testing.T) {
 	h, got := recorder()
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		if _, err := srv.session(t).Get(context.Background(), srv.URL); err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +54,7 @@ func TestDefaultHeaders(t *testing.T) {
 // the error names the header but never holds its value.
 func TestInvalidHeaders(t *testing.T) {
 	h, got := recorder()
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		const secret = "s3cr3t"
 		tests := []struct {
@@ -106,7 +106,7 @@ func TestInvalidHeaders(t *testing.T) {
 // and RemoveHeader drops any header, the session's defaults included.
 func TestHeaderMerging(t *testing.T) {
 	h, got := recorder()
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t, client.WithHeader("X-Session", "s"), client.WithHeader("accept", "application/json"))
 		tests := []struct {
 			name   string
@@ -166,7 +166,7 @@ func TestHeaderMerging(t *testing.T) {
 // was, so it can be sent again with the same headers.
 func TestRequestNotModified(t *testing.T) {
 	h, got := recorder()
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t, client.WithHeader("X-Session", "s"))
 		req := client.NewRequest("POST", srv.URL, client.Header{"X-A": "1"}, client.RemoveHeader("User-Agent"), client.Form{"a": "b"})
 		for i := range 2 {

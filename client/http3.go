@@ -276,13 +276,33 @@ func (t *h3Transport) overQUIC(req *http.Request, origin, addr string) (*http.Re
 	if trace != nil && trace.GotConn != nil {
 		trace.GotConn(httptrace.GotConnInfo{Conn: quicNetConn{c.qc}, Reused: reused})
 	}
-	resp, err := c.cc.RoundTrip(req)
+	sent := req
+	var body *sendBody
+	if req.Body != nil && req.Body != http.NoBody {
+		body = &sendBody{ReadCloser: req.Body}
+		r := *req
+		r.Body = body
+		sent = &r
+	}
+	resp, err := c.cc.RoundTrip(sent)
 	if err != nil {
 		if c.qc.Context().Err() != nil {
 			t.drop(p, origin, c)
 		}
 		t.release(p)
+		if berr := body.failure(); berr != nil {
+			// The request stream was reset because the body failed:
+			// that is the cause, as net/http reports it.
+			err = berr
+		}
 		return nil, err
+	}
+	if berr := body.failure(); berr != nil {
+		// The body failed before the response came: the server answered
+		// a request it did not get whole, as a reset stream tells it.
+		resp.Body.Close()
+		t.release(p)
+		return nil, berr
 	}
 	if resp.Body == nil {
 		t.release(p)
@@ -513,6 +533,38 @@ func (b *h3Body) Close() error {
 	err := b.ReadCloser.Close()
 	b.once.Do(b.release)
 	return err
+}
+
+// sendBody is the body of a request sent over HTTP/3. It records the
+// error that ended reading it, if any: quic-go sends the body on a
+// goroutine of its own, resets the stream when reading fails, and reports
+// only what the server made of that (an error, or a response to a request
+// it did not get whole).
+type sendBody struct {
+	io.ReadCloser
+	mu  sync.Mutex // guards err
+	err error
+}
+
+func (b *sendBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		b.mu.Lock()
+		b.err = err
+		b.mu.Unlock()
+	}
+	return n, err
+}
+
+// failure returns the error that ended reading the body; nil for a nil
+// sendBody.
+func (b *sendBody) failure() error {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err
 }
 
 // quicNetConn stands for a QUIC connection in [httptrace.GotConnInfo],

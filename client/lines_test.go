@@ -96,7 +96,7 @@ func TestLinesSplitCRLF(t *testing.T) {
 	p := newReadProgress()
 	parts := []string{"a\r", "\nb\r", "\n\r", "\nx\ry\r", "\nlast\r"}
 	want := []string{"a", "b", "", "x\ry", "last"}
-	eachProto(t, splitCRLFHandler(p, parts), func(t *testing.T, srv server) {
+	eachProto3(t, splitCRLFHandler(p, parts), func(t *testing.T, srv server) {
 		s := srv.session(t, client.WithMiddleware(p.middleware))
 		for _, stream := range []bool{true, false} {
 			resp, err := s.Get(context.Background(), srv.URL, client.Stream(stream), client.Timeout(10*time.Second))
@@ -151,7 +151,7 @@ func TestLines(t *testing.T) {
 	for _, tt := range tests {
 		bodies[tt.path] = tt.body
 	}
-	eachProto(t, bodiesHandler(bodies), func(t *testing.T, srv server) {
+	eachProto3(t, bodiesHandler(bodies), func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, tt := range tests {
 			for _, stream := range []bool{false, true} {
@@ -211,7 +211,7 @@ func endlessHandler(gone chan<- struct{}) http.Handler {
 // sees the request end.
 func TestLinesBreakClosesStream(t *testing.T) {
 	gone := make(chan struct{}, 1)
-	eachProto(t, endlessHandler(gone), func(t *testing.T, srv server) {
+	eachProto3(t, endlessHandler(gone), func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, iter := range []string{"Lines", "Chunks"} {
 			resp, err := s.Get(context.Background(), srv.URL, client.Stream(true))
@@ -254,7 +254,7 @@ func TestLinesBreakClosesStream(t *testing.T) {
 // TestLinesHTTPBinStream reads go-httpbin's /stream/N line by line: every
 // line is a JSON document, and a fully iterated stream is closed.
 func TestLinesHTTPBinStream(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		resp, err := srv.session(t).Get(context.Background(), srv.URL+"/stream/5", client.Stream(true))
 		if err != nil {
 			t.Fatal(err)
@@ -287,7 +287,7 @@ func TestLinesMaxLength(t *testing.T) {
 		"/short": strings.Repeat("0123456789\n", 1000),
 		"/long":  "ok\n" + strings.Repeat("z", 2000) + "\nnever",
 	}
-	eachProto(t, bodiesHandler(bodies), func(t *testing.T, srv server) {
+	eachProto3(t, bodiesHandler(bodies), func(t *testing.T, srv server) {
 		s := srv.session(t, client.WithMaxBodySize(1000))
 		resp, err := s.Get(context.Background(), srv.URL+"/short", client.Stream(true))
 		if err != nil {
@@ -352,7 +352,7 @@ func TestLinesReadError(t *testing.T) {
 // TestChunks checks chunk sizes, the reuse of one buffer, and that a
 // streamed body gives the same bytes as one read into memory.
 func TestChunks(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		ctx := context.Background()
 		whole, err := s.Get(ctx, srv.URL+"/bytes/100000?seed=7")

@@ -114,7 +114,7 @@ func TestLinks(t *testing.T) {
 		{"non-ASCII target quoted", []string{`<https://ジェーピーニック.jp/straße>; rel=x`},
 			func(string) []link { return []link{{"https://xn--hckqz9bzb1cyrb.jp/stra%C3%9Fe", "x", none}} }},
 	}
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, tt := range tests {
 			q := url.Values{}
@@ -135,7 +135,7 @@ func TestLinks(t *testing.T) {
 
 // TestLinkByRel checks Response.Link, Requests' links[rel].
 func TestLinkByRel(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		header := `</page/2>; rel="next last", </page/1>; rel=prev, </page/9>; rel=next`
 		resp, err := srv.session(t).Get(context.Background(), srv.URL+"/response-headers", client.Param("Link", header))
 		if err != nil {

@@ -41,7 +41,7 @@ func postFiles(t *testing.T, s *client.Session, u string, opts ...client.Request
 // test_can_send_objects_with_files. Form fields and files reach go-httpbin,
 // which parses multipart bodies itself.
 func TestMultipartHTTPBin(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		resp, err := s.Post(context.Background(), srv.URL+"/post",
 			client.Form{"some": "data", "life": "42"},
@@ -97,7 +97,7 @@ func TestMultipartParts(t *testing.T) {
 	}
 	defer osFile.Close()
 
-	eachProto(t, http.HandlerFunc(partsHandler), func(t *testing.T, srv server) {
+	eachProto3(t, http.HandlerFunc(partsHandler), func(t *testing.T, srv server) {
 		if _, err := osFile.Seek(0, io.SeekStart); err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +154,7 @@ func TestMultipartLength(t *testing.T) {
 		{"seeker", func() client.File { return client.File{Reader: newPattern(100_000)} }, true},
 		{"one-shot reader", func() client.File { return client.File{Reader: oneShot{newPattern(100_000)}} }, false},
 	}
-	eachProto(t, http.HandlerFunc(partsHandler), func(t *testing.T, srv server) {
+	eachProto3(t, http.HandlerFunc(partsHandler), func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, tt := range tests {
 			got := postFiles(t, s, srv.URL, client.Form{"f": "v"}, client.Files{"file": tt.file()})
@@ -241,7 +241,7 @@ func TestMultipartRedirect307(t *testing.T) {
 		{"seeker", func() client.File { return client.File{Reader: newPattern(1 << 20)} }, 1 << 20, true},
 		{"one-shot", func() client.File { return client.File{Reader: oneShot{newPattern(1 << 20)}} }, 0, false},
 	}
-	eachProto(t, mux, func(t *testing.T, srv server) {
+	eachProto3(t, mux, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, tt := range tests {
 			resp, err := s.Post(context.Background(), srv.URL+"/go", client.Files{"f": tt.file()}, client.Form{"k": "v"})
@@ -294,7 +294,7 @@ func TestMultipartRetry(t *testing.T) {
 		w.Write(rec.Body.Bytes())
 	})
 	const size = 3 << 20
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		mu.Lock()
 		calls, sums = 0, nil
 		mu.Unlock()
@@ -332,7 +332,7 @@ func TestUploadWriterStops(t *testing.T) {
 		io.CopyN(io.Discard, r.Body, 100_000)
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 	})
-	eachProto(t, early, func(t *testing.T, srv server) {
+	eachProto3(t, early, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		endless := oneShot{newPattern(1 << 62)}
 		resp, err := s.Post(context.Background(), srv.URL, client.Files{"f": {Reader: endless}})

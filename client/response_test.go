@@ -88,7 +88,7 @@ func bodyCapHandler(gone chan<- string) http.Handler {
 func TestMaxBodySize(t *testing.T) {
 	gone := make(chan string, 1)
 	counter := &connCounter{h: bodyCapHandler(gone)}
-	eachProto(t, counter, func(t *testing.T, srv server) {
+	eachProto3(t, counter, func(t *testing.T, srv server) {
 		ctx := context.Background()
 		s := srv.session(t, client.WithMaxBodySize(1<<20))
 

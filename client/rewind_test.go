@@ -49,7 +49,7 @@ func (f *failingSeeker) Seek(off int64, whence int) (int64, error) {
 // one that cannot is not followed (Requests raises UnrewindableBodyError,
 // here the 307 is returned); a seek that fails fails the request.
 func TestRewindBody(t *testing.T) {
-	eachProto(t, rewindHandler(), func(t *testing.T, srv server) {
+	eachProto3(t, rewindHandler(), func(t *testing.T, srv server) {
 		s := srv.session(t)
 		ctx := context.Background()
 
@@ -114,7 +114,7 @@ func TestHostHeader(t *testing.T) {
 		io.Copy(io.Discard, r.Body)
 		hosts <- r.Host + "|" + strings.Join(r.Header.Values("Host"), ",")
 	})
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		ctx := context.Background()
 		body := func() client.RequestOption { return client.Body(oneShot{strings.NewReader("chunk")}) }
@@ -161,7 +161,7 @@ func TestRedirectToNonASCIILocation(t *testing.T) {
 			w.WriteHeader(http.StatusMovedPermanently)
 		}
 	})
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		resp, err := srv.session(t).Get(context.Background(), srv.URL+"/")
 		if err != nil {
 			t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 // test_http_error: OK is false from 400 on; CheckStatus returns a
 // *StatusError for 4xx and 5xx only, with the method and a redacted URL.
 func TestCheckStatus(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		s := srv.session(t, client.WithMaxRedirects(0))
 		for _, code := range []int{200, 201, 204, 302, 304, 399, 400, 401, 404, 418, 425, 499, 500, 503, 599} {
 			u := strings.Replace(srv.URL, "://", "://user:hunter2@", 1) + "/status/" + strconv.Itoa(code) + "?token=abc&page=1"
@@ -121,7 +121,7 @@ func TestReasonPhrase(t *testing.T) {
 // TestResponseCookies checks Cookies (the final response's Set-Cookie) and
 // that the jar keeps them.
 func TestResponseCookies(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		resp, err := s.Get(context.Background(), srv.URL+"/response-headers",
 			client.Param("Set-Cookie", "a=1; Path=/", "b=two; HttpOnly"))
@@ -153,7 +153,7 @@ func TestNoBodyResponses(t *testing.T) {
 		w.WriteHeader(code)
 		w.Write([]byte("{}"))
 	})
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, tt := range []struct {
 			method string

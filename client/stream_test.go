@@ -31,7 +31,7 @@ func TestStreamLeavesBodyUnread(t *testing.T) {
 		}
 		io.WriteString(w, "second")
 	})
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		resp, err := srv.session(t).Get(context.Background(), srv.URL, client.Stream(true), client.Timeout(10*time.Second))
 		if err != nil {
 			t.Fatal(err)
@@ -128,7 +128,7 @@ func TestWriteToDoesNotBuffer(t *testing.T) {
 // at the server.
 func TestStreamClose(t *testing.T) {
 	gone := make(chan struct{}, 1)
-	eachProto(t, endlessHandler(gone), func(t *testing.T, srv server) {
+	eachProto3(t, endlessHandler(gone), func(t *testing.T, srv server) {
 		resp, err := srv.session(t).Get(context.Background(), srv.URL, client.Stream(true))
 		if err != nil {
 			t.Fatal(err)
@@ -158,7 +158,7 @@ func TestStreamClose(t *testing.T) {
 // under the size cap, closes the body, and gives the same bytes again.
 func TestStreamBytes(t *testing.T) {
 	bodies := map[string]string{"/small": "hello", "/big": strings.Repeat("b", 2000)}
-	eachProto(t, bodiesHandler(bodies), func(t *testing.T, srv server) {
+	eachProto3(t, bodiesHandler(bodies), func(t *testing.T, srv server) {
 		s := srv.session(t, client.WithMaxBodySize(1000))
 		resp, err := s.Get(context.Background(), srv.URL+"/small", client.Stream(true))
 		if err != nil {
@@ -185,7 +185,7 @@ func TestStreamBytes(t *testing.T) {
 // TestNotStreamed checks a response read into memory: no Body, Close does
 // nothing, and the body can be read any number of times.
 func TestNotStreamed(t *testing.T) {
-	eachProto(t, bodiesHandler(map[string]string{"/": "data"}), func(t *testing.T, srv server) {
+	eachProto3(t, bodiesHandler(map[string]string{"/": "data"}), func(t *testing.T, srv server) {
 		resp, err := srv.session(t).Get(context.Background(), srv.URL+"/")
 		if err != nil {
 			t.Fatal(err)

@@ -68,7 +68,7 @@ func ptr[T any](v T) *T { return &v }
 // TestGuessJSONUTF and test_response_decode_unicode: which character set
 // Text decodes with, and what it gives.
 func TestTextEncoding(t *testing.T) {
-	eachProto(t, charsetHandler(), func(t *testing.T, srv server) {
+	eachProto3(t, charsetHandler(), func(t *testing.T, srv server) {
 		s := srv.session(t)
 		const jsonDoc = `{"k": "ü"}`
 		tests := []struct {
@@ -148,7 +148,7 @@ func TestTextEncoding(t *testing.T) {
 
 // TestHTTPBinUTF8 reads go-httpbin's UTF-8 demo page.
 func TestHTTPBinUTF8(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		resp, err := srv.session(t).Get(context.Background(), srv.URL+"/encoding/utf8")
 		if err != nil {
 			t.Fatal(err)
@@ -168,7 +168,7 @@ func TestHTTPBinUTF8(t *testing.T) {
 // test_response_json_when_content_is_None: decoding errors carry the
 // encoding/json cause but never the body.
 func TestJSONErrors(t *testing.T) {
-	eachProto(t, charsetHandler(), func(t *testing.T, srv server) {
+	eachProto3(t, charsetHandler(), func(t *testing.T, srv server) {
 		s := srv.session(t)
 		const secret = "s3cr3t"
 		tests := []struct {
@@ -217,7 +217,7 @@ func isTypeError(err error) bool {
 
 // TestDecodeJSON decodes go-httpbin's /json into a typed value.
 func TestDecodeJSON(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		resp, err := srv.session(t).Get(context.Background(), srv.URL+"/json")
 		if err != nil {
 			t.Fatal(err)

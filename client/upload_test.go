@@ -73,7 +73,7 @@ func TestStreamingUploads(t *testing.T) {
 		{"one-shot reader", func() client.RequestOption { return client.Body(oneShot{strings.NewReader("streamed")}) }, "streamed", true},
 		{"seeked reader", seeked, wantSeeked, false},
 	}
-	eachProto(t, http.HandlerFunc(bodyHandler), func(t *testing.T, srv server) {
+	eachProto3(t, http.HandlerFunc(bodyHandler), func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, tt := range tests {
 			resp, err := s.Post(context.Background(), srv.URL, tt.opt())
@@ -104,7 +104,7 @@ func TestStreamingUploads(t *testing.T) {
 func TestBodyChunksError(t *testing.T) {
 	verifyNoLeaks(t)
 	errSource := errors.New("source failed")
-	eachProto(t, http.HandlerFunc(bodyHandler), func(t *testing.T, srv server) {
+	eachProto3(t, http.HandlerFunc(bodyHandler), func(t *testing.T, srv server) {
 		s := srv.session(t)
 		seq := func(yield func([]byte, error) bool) {
 			if yield([]byte("partial"), nil) {
@@ -135,7 +135,7 @@ func TestBodyChunksSentOnce(t *testing.T) {
 		io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusServiceUnavailable)
 	})
-	eachProto(t, mux, func(t *testing.T, srv server) {
+	eachProto3(t, mux, func(t *testing.T, srv server) {
 		s := srv.session(t, client.WithRetry(fast))
 		for _, tt := range []struct {
 			path string
@@ -165,7 +165,7 @@ func TestUploadCanceled(t *testing.T) {
 		}
 		io.Copy(io.Discard, r.Body)
 	})
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		s := srv.session(t)
 		for _, opt := range []client.RequestOption{
 			client.Files{"f": {Reader: oneShot{newPattern(1 << 62)}}},

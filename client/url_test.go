@@ -115,7 +115,7 @@ func TestInvalidURLs(t *testing.T) {
 // Host is the punycode or lower-case form.
 func TestURLOnTheWire(t *testing.T) {
 	got := make(chan requestLine, 1)
-	eachProto(t, recordRequests(got), func(t *testing.T, srv server) {
+	eachProto3(t, recordRequests(got), func(t *testing.T, srv server) {
 		s := srv.session(t)
 		tests := []struct {
 			path string
@@ -164,7 +164,7 @@ func TestURLOnTheWire(t *testing.T) {
 // fragment stays on the response's URL but never goes on the wire.
 func TestFragmentNotSent(t *testing.T) {
 	got := make(chan requestLine, 1)
-	eachProto(t, recordRequests(got), func(t *testing.T, srv server) {
+	eachProto3(t, recordRequests(got), func(t *testing.T, srv server) {
 		resp, err := srv.session(t).Get(context.Background(), srv.URL+"/a?b=c#frag", client.Param("d", "e"))
 		if err != nil {
 			t.Fatal(err)
@@ -226,7 +226,7 @@ func TestParams(t *testing.T) {
 // TestParamsReachServer sends params to go-httpbin's /get (test_unicode_get,
 // test_urlencoded_get_query_multivalued_param).
 func TestParamsReachServer(t *testing.T) {
-	eachProto(t, httpbinHandler, func(t *testing.T, srv server) {
+	eachProto3(t, httpbinHandler, func(t *testing.T, srv server) {
 		resp, err := srv.session(t).Get(context.Background(), srv.URL+"/get?x=1",
 			client.Params{"føø": "føø", "x": "2"}, client.Param("test", "foo", "baz"))
 		if err != nil {
@@ -347,7 +347,7 @@ func TestBaseURL(t *testing.T) {
 // TestBaseURLOnTheWire sends a relative request through a base URL.
 func TestBaseURLOnTheWire(t *testing.T) {
 	got := make(chan requestLine, 1)
-	eachProto(t, recordRequests(got), func(t *testing.T, srv server) {
+	eachProto3(t, recordRequests(got), func(t *testing.T, srv server) {
 		s := srv.session(t, client.WithBaseURL(srv.URL+"/api/v2"))
 		if _, err := s.Get(context.Background(), "/items/7", client.Params{"full": "1"}); err != nil {
 			t.Fatal(err)
@@ -369,7 +369,7 @@ func TestUserinfoBecomesBasicAuth(t *testing.T) {
 		}
 		io.WriteString(w, u+"|"+p)
 	})
-	eachProto(t, h, func(t *testing.T, srv server) {
+	eachProto3(t, h, func(t *testing.T, srv server) {
 		u := strings.Replace(srv.URL, "://", "://us er:p@ss%23word@", 1)
 		resp, err := srv.session(t).Get(context.Background(), u+"/")
 		if err != nil {

@@ -32,7 +32,21 @@
 // [Response.Text] decodes the body by its character set (see
 // [Response.Encoding]), and [Response.Links] and [Response.Link] read Link
 // headers, as used for pagination. A 4xx or 5xx status is not an error
-// unless the caller asks with [Response.CheckStatus].
+// unless the caller asks with [Response.CheckStatus]. [Response.Timings]
+// breaks the request down: DNS, connect, TLS, first byte, and whether its
+// connection was reused.
+//
+// # Protocols
+//
+// A session speaks HTTP/2 over TLS where the server offers it and HTTP/1.1
+// otherwise, and keeps connections alive between requests; concurrent
+// requests to a new origin wait for the first one's connection, so an
+// HTTP/2 origin gets one connection, not one per request.
+// [WithProtocols] sets the versions a session may use ([Protocols]):
+// [H2C] sends http:// URLs as HTTP/2 in the clear, and [HTTP3] (or
+// [WithHTTP3] with an [HTTP3Config]) tries HTTP/3 over QUIC, falling back to
+// TCP where QUIC fails, optionally only for origins that advertise it with
+// Alt-Svc. [Response.Proto] says which version a response came over.
 //
 // # Uploads, downloads and content decoding
 //

@@ -38,7 +38,8 @@ const (
 // there is no fallback: the request fails with [ErrConnect].
 //
 // HTTP/3 is never used through a proxy: requests the session's proxy
-// function sends to a proxy go over TCP (or fail, without a TCP protocol).
+// settings send to a proxy go over TCP, or fail with [ErrProxy] and
+// [ErrConnect] if the session has no TCP protocol.
 // [WithDialer] does not apply to QUIC, which opens a UDP socket of its own.
 type HTTP3Config struct {
 	// AltSvc turns on discovery: HTTP/3 is used for an origin only once a

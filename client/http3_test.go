@@ -233,8 +233,18 @@ func TestHTTP3AltSvc(t *testing.T) {
 			t.Errorf("step %d: got Proto %q, server saw %q, want %q", i, resp.Proto, body, st.want)
 		}
 	}
+	// Concurrent requests learn and use the record together.
+	altSvc.Store(`h3=":` + h3port + `"`)
+	concurrently(t, 16, func() error {
+		_, err := s.Get(context.Background(), srv.URL)
+		return err
+	})
+	resp, err := s.Get(context.Background(), srv.URL)
+	if err != nil || resp.Proto != "HTTP/3.0" {
+		t.Errorf("after concurrent requests: %v, %v; want HTTP/3.0", resp, err)
+	}
 	if n := quicConns.Load(); n != 1 {
-		t.Errorf("server accepted %d QUIC connections, want 1", n)
+		t.Errorf("server accepted %d QUIC connections, want 1: the one opened before the clear is still open", n)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -361,5 +362,27 @@ func TestWaitForConnection(t *testing.T) {
 	}
 	if d, c := dials.Load(), conns.Load(); d != 1 || c != 1 {
 		t.Errorf("%d dials, %d connections at the server, want 1 and 1", d, c)
+	}
+}
+
+// TestH2CThroughProxy: with H2C, HTTP/2 is spoken to an HTTP proxy too,
+// which gets the target as the request's authority.
+func TestH2CThroughProxy(t *testing.T) {
+	proxy := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Proto+" "+r.Host+r.URL.Path)
+	}))
+	proxy.Config.Protocols = new(http.Protocols)
+	proxy.Config.Protocols.SetUnencryptedHTTP2(true)
+	proxy.Start()
+	defer proxy.Close()
+	pu, _ := url.Parse(proxy.URL)
+	s := client.NewSession(client.WithProtocols(client.H2C), client.WithProxy(func(*http.Request) (*url.URL, error) { return pu, nil }))
+	defer s.Close()
+	resp, err := s.Get(context.Background(), "http://example.com/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body, _ := resp.Text(); body != "HTTP/2.0 example.com/x" {
+		t.Errorf("proxy got %q, want %q", body, "HTTP/2.0 example.com/x")
 	}
 }

@@ -77,11 +77,12 @@ func WithHTTP3(cfg HTTP3Config) Option {
 // their UDP socket, which it opens at the first HTTP/3 request: a session
 // that never sends one never opens a socket nor starts a goroutine.
 type h3Transport struct {
-	cfg      HTTP3Config // defaults filled in
-	tls      *tls.Config // the session's, for QUIC
-	quic     *quic.Config
-	fallback http.RoundTripper // TCP for https:// URLs; nil if the session has none
-	conns    *http3.Transport  // makes HTTP/3 client connections; never dials nor listens itself
+	cfg           HTTP3Config   // defaults filled in
+	tls           *tls.Config   // the session's, for QUIC
+	headerTimeout time.Duration // the session's Timeouts.Header; 0 for none
+	quic          *quic.Config
+	fallback      http.RoundTripper // TCP for https:// URLs; nil if the session has none
+	conns         *http3.Transport  // makes HTTP/3 client connections; never dials nor listens itself
 
 	mu     sync.Mutex           // guards the fields below and the fields of pool
 	pool   *h3Pool              // the current pool; nil until the first dial and after closeIdle
@@ -129,8 +130,9 @@ func newH3Transport(c *config, fallback http.RoundTripper) *h3Transport {
 	tlsConfig := c.tlsClientConfig()
 	tlsConfig.NextProtos = []string{http3.NextProtoH3}
 	return &h3Transport{
-		cfg: cfg,
-		tls: tlsConfig,
+		cfg:           cfg,
+		tls:           tlsConfig,
+		headerTimeout: c.timeouts.Header,
 		quic: &quic.Config{
 			Versions:             []quic.Version{quic.Version1},
 			HandshakeIdleTimeout: cfg.HandshakeTimeout,
@@ -263,7 +265,7 @@ func (t *h3Transport) learn(origin, host string, h http.Header) {
 // overQUIC sends req over a QUIC connection to addr, made for origin. A
 // failed handshake is a *quicDialError, with req's body untouched.
 func (t *h3Transport) overQUIC(req *http.Request, origin, addr string) (*http.Response, error) {
-	ctx := req.Context()
+	orig, ctx := req, req.Context()
 	trace := httptrace.ContextClientTrace(ctx)
 	if trace != nil && trace.GetConn != nil {
 		trace.GetConn(origin)
@@ -277,41 +279,72 @@ func (t *h3Transport) overQUIC(req *http.Request, origin, addr string) (*http.Re
 	if trace != nil && trace.GotConn != nil {
 		trace.GotConn(httptrace.GotConnInfo{Conn: quicNetConn{c.qc}, Reused: reused})
 	}
+	// The header timeout is net/http's ResponseHeaderTimeout for HTTP/3:
+	// it runs from the end of the request body to the response headers.
+	// Its context lives until the response body is closed.
+	var ht *headerTimer
+	cancel := func() {}
+	if d := t.headerTimeout; d > 0 {
+		var hctx context.Context
+		hctx, cancel = context.WithCancel(ctx)
+		ht = &headerTimer{d: d, cancel: cancel}
+		req = req.WithContext(hctx)
+	}
 	sent := req
 	var body *sendBody
 	if req.Body != nil && req.Body != http.NoBody {
-		body = &sendBody{ReadCloser: req.Body}
+		body = &sendBody{ReadCloser: req.Body, sent: ht.start}
 		r := *req
 		r.Body = body
 		sent = &r
+	} else {
+		ht.start()
+	}
+	done := func() {
+		cancel()
+		t.release(p)
 	}
 	resp, err := c.cc.RoundTrip(sent)
+	if ht.stop() {
+		if resp != nil && resp.Body != nil {
+			resp.Body.Close()
+		}
+		done()
+		if ctx.Err() != nil {
+			return nil, ctx.Err() // the caller's deadline or cancellation came first
+		}
+		return nil, fmt.Errorf("%w: no response headers within %v", ErrTimeout, t.headerTimeout)
+	}
+	if err == nil {
+		if berr := body.failure(); berr != nil {
+			// The body failed before the response came: the server
+			// answered a request it did not get whole, as a reset stream
+			// told it.
+			if resp.Body != nil {
+				resp.Body.Close()
+			}
+			resp, err = nil, berr
+		}
+	}
 	if err != nil {
 		if c.qc.Context().Err() != nil {
 			t.drop(p, origin, c)
 		}
-		t.release(p)
+		done()
 		if berr := body.failure(); berr != nil {
-			// The request stream was reset because the body failed:
-			// that is the cause, as net/http reports it.
+			// The request stream was reset because the body failed: that
+			// is the cause, as net/http reports it.
 			err = berr
 		}
 		return nil, err
 	}
-	if berr := body.failure(); berr != nil {
-		// The body failed before the response came: the server answered
-		// a request it did not get whole, as a reset stream tells it.
-		resp.Body.Close()
-		t.release(p)
-		return nil, berr
-	}
 	if resp.Body == nil {
-		t.release(p)
+		done()
 		resp.Body = http.NoBody
 	} else {
-		resp.Body = &h3Body{ReadCloser: resp.Body, release: func() { t.release(p) }}
+		resp.Body = &h3Body{ReadCloser: resp.Body, release: done}
 	}
-	resp.Request = req
+	resp.Request = orig
 	return resp, nil
 }
 
@@ -543,13 +576,17 @@ func (b *h3Body) Close() error {
 // it did not get whole).
 type sendBody struct {
 	io.ReadCloser
-	mu  sync.Mutex // guards err
-	err error
+	sent func()     // called once the body has been read to its end
+	mu   sync.Mutex // guards err
+	err  error
 }
 
 func (b *sendBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err != nil && err != io.EOF {
+	switch {
+	case err == io.EOF:
+		b.sent()
+	case err != nil:
 		b.mu.Lock()
 		b.err = err
 		b.mu.Unlock()
@@ -566,6 +603,51 @@ func (b *sendBody) failure() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.err
+}
+
+// headerTimer cancels a request whose response headers have not come d
+// after start. Its methods do nothing on a nil headerTimer.
+type headerTimer struct {
+	d      time.Duration
+	cancel func()
+
+	mu      sync.Mutex // guards the fields below
+	t       *time.Timer
+	fired   bool
+	stopped bool
+}
+
+// start starts the timer, once.
+func (h *headerTimer) start() {
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.t == nil && !h.stopped {
+		h.t = time.AfterFunc(h.d, func() {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			if !h.stopped {
+				h.fired = true
+				h.cancel()
+			}
+		})
+	}
+}
+
+// stop stops the timer and reports whether it fired.
+func (h *headerTimer) stop() bool {
+	if h == nil {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stopped = true
+	if h.t != nil {
+		h.t.Stop()
+	}
+	return h.fired
 }
 
 // quicNetConn stands for a QUIC connection in [httptrace.GotConnInfo],

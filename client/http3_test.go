@@ -310,3 +310,67 @@ type cleanupT struct {
 }
 
 func (t *cleanupT) Cleanup(f func()) { t.add(f) }
+
+// TestHTTP3HeaderTimeout checks that the session's header timeout bounds
+// the wait for the response headers over HTTP/3 too, and not the body.
+func TestHTTP3HeaderTimeout(t *testing.T) {
+	const timeout = 50 * time.Millisecond
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/slow":
+			<-r.Context().Done() // no headers until the client gives up
+			return
+		case "/upload":
+			io.Copy(io.Discard, r.Body) // headers only once the body is in
+			return
+		}
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		time.Sleep(2 * timeout) // a body slower than the header timeout
+		io.WriteString(w, "body")
+	})
+	o := startH3Origin(t, h)
+	s := client.NewSession(client.WithTLSConfig(trust(o.Server)), client.WithProtocols(client.HTTP3),
+		client.WithTimeouts(client.Timeouts{Header: timeout}))
+	defer s.Close()
+	if _, err := s.Get(context.Background(), o.URL+"/warm"); err != nil {
+		t.Fatal(err) // the handshake is not the header timeout's to bound
+	}
+	start := time.Now()
+	_, err := s.Get(context.Background(), o.URL+"/slow")
+	if !errors.Is(err, client.ErrTimeout) || errors.Is(err, client.ErrConnect) {
+		t.Errorf("got %v, want ErrTimeout and not ErrConnect", err)
+	}
+	if d := time.Since(start); d > 20*timeout {
+		t.Errorf("took %v, want about %v", d, timeout)
+	}
+	resp, err := s.Get(context.Background(), o.URL+"/body")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text, _ := resp.Text(); text != "body" {
+		t.Errorf("got %q, want the body read after the header timeout", text)
+	}
+	// Nor does it bound sending the request body.
+	resp, err = s.Post(context.Background(), o.URL+"/upload", client.Body(&slowReader{parts: 3, gap: timeout / 2}))
+	if err != nil {
+		t.Fatalf("a request body slower than the header timeout: %v", err)
+	}
+	resp.Close()
+}
+
+// slowReader gives parts bytes, one every gap.
+type slowReader struct {
+	parts int
+	gap   time.Duration
+}
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if r.parts == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(r.gap)
+	r.parts--
+	p[0] = 'x'
+	return 1, nil
+}

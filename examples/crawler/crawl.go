@@ -328,8 +328,13 @@ func (c *crawler) dispatch(ctx context.Context) {
 		if h.stats.start.IsZero() {
 			h.stats.start = time.Now()
 		}
-		f := c.pool.Get(ctx, it.url)
-		go c.await(f, h, it)
+		// The page is parsed on the pool's worker, and the result sent to
+		// the crawl loop: the channel holds a whole window, so the send
+		// never blocks the worker, and neither does Submit, whose queue is
+		// as large as the window.
+		c.pool.Submit(ctx, client.NewRequest("GET", it.url), func(r *client.Response, err error) {
+			c.results <- parse(h, it, r, err)
+		})
 	}
 }
 
@@ -341,16 +346,6 @@ func (c *crawler) hostWindowOf(h *host) int {
 		return 2
 	}
 	return c.hostWindow
-}
-
-// await waits for f, reads the links of the page, and hands the result to
-// the crawl loop. There is one await per request in flight, so the window
-// bounds them; every pool future resolves, canceled or not, so await
-// always returns.
-func (c *crawler) await(f *future.Future[*client.Response], h *host, it item) {
-	<-f.Done()
-	res, _ := f.Peek()
-	c.results <- parse(h, it, res.Value, res.Err)
 }
 
 // parse turns a response into a result: its status, size and links.

@@ -536,6 +536,9 @@ func resolveUDP(ctx context.Context, host, port string) (*net.UDPAddr, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(addrs) == 0 {
+		return nil, &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
+	}
 	best := addrs[0]
 	for _, a := range addrs {
 		if a.IP.To4() != nil {

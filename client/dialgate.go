@@ -83,7 +83,9 @@ func (g *dialGate) roundTrip(rt http.RoundTripper, req *http.Request) (*http.Res
 // HTTP/2 connection to its pool before it hands it to the request that
 // dialed it, so the requests let through find it there. An HTTP/2
 // connection in the clear (h2c) is added to the pool only after it has been
-// handed over, so for h2c the gate opens when the first response arrives.
+// handed over, by the dial's goroutine, with nothing to wait on: for h2c the
+// gate opens when the first response arrives, by which time it is almost
+// always pooled.
 func (g *dialGate) lead(rt http.RoundTripper, req *http.Request, h *gateHost) (*http.Response, error) {
 	var once sync.Once
 	open := func(connected bool) {

@@ -232,41 +232,23 @@ func TestConnectionReuse(t *testing.T) {
 			t.Errorf("server saw %d connections, want 1", n)
 		}
 	})
-	for _, tt := range []struct {
-		name  string
-		tls   bool
-		proto client.Protocols
-	}{
-		{"HTTP/2", true, client.DefaultProtocols},
-		{"H2C", false, client.H2C},
-	} {
-		t.Run(tt.name+" 64 concurrent requests to a new origin", func(t *testing.T) {
-			srv := httptest.NewUnstartedServer(protoHandler)
-			if tt.tls {
-				srv.EnableHTTP2 = true
-			} else {
-				srv.Config.Protocols = new(http.Protocols)
-				srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	t.Run("HTTP/2 64 concurrent requests to a new origin", func(t *testing.T) {
+		srv := httptest.NewUnstartedServer(protoHandler)
+		srv.EnableHTTP2 = true
+		conns := counted(t, srv, true)
+		s := client.NewSession(client.WithTLSConfig(trust(srv)))
+		defer s.Close()
+		concurrently(t, 64, func() error {
+			resp, err := s.Get(context.Background(), srv.URL)
+			if err == nil && resp.Proto != "HTTP/2.0" {
+				err = errors.New("got " + resp.Proto + ", want HTTP/2.0")
 			}
-			conns := counted(t, srv, tt.tls)
-			opts := []client.Option{client.WithProtocols(tt.proto)}
-			if tt.tls {
-				opts = append(opts, client.WithTLSConfig(trust(srv)))
-			}
-			s := client.NewSession(opts...)
-			defer s.Close()
-			concurrently(t, 64, func() error {
-				resp, err := s.Get(context.Background(), srv.URL)
-				if err == nil && resp.Proto != "HTTP/2.0" {
-					err = errors.New("got " + resp.Proto + ", want HTTP/2.0")
-				}
-				return err
-			})
-			if n := conns.Load(); n != 1 {
-				t.Errorf("server saw %d connections, want 1", n)
-			}
+			return err
 		})
-	}
+		if n := conns.Load(); n != 1 {
+			t.Errorf("server saw %d connections, want 1", n)
+		}
+	})
 	t.Run("HTTP/1.1 over TLS concurrent requests each get a connection", func(t *testing.T) {
 		// The session offers HTTP/2 and learns from the first connection
 		// that the origin does not speak it: the rest dial their own.

@@ -104,8 +104,10 @@ func TestPoolMultiplexes(t *testing.T) {
 // the limit, one connection carries them all.
 func TestPoolMaxConcurrentStreams(t *testing.T) {
 	t.Run("within the limit", func(t *testing.T) {
-		hs := startH2(t, 4, 4)
-		p := async.NewPool(hs.session(t), async.Workers(16), async.HostConcurrency(4))
+		// Below the limit, with a margin: net/http frees a stream a moment
+		// after its response body ends (see docs/async.md).
+		hs := startH2(t, 4, 2)
+		p := async.NewPool(hs.session(t), async.Workers(16), async.HostConcurrency(2))
 		defer p.Close()
 		gatherN(t, p, hs.URL, 32)
 		if n := hs.conns.Load(); n != 1 {

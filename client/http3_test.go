@@ -72,7 +72,7 @@ const fastHandshake = 100 * time.Millisecond
 
 func TestHTTP3(t *testing.T) {
 	o := startH3Origin(t, protoHandler)
-	s := client.NewSession(client.WithTLSConfig(trust(o.Server)), client.WithHTTP3(client.HTTP3Config{}))
+	s := client.NewSession(client.WithTLSConfig(trust(o.Server)), client.WithHTTP3(client.HTTP3Config{HandshakeTimeout: patientHandshake}))
 	defer s.Close()
 	for i := range 3 {
 		resp, err := s.Get(context.Background(), o.URL)
@@ -102,7 +102,8 @@ func TestHTTP3(t *testing.T) {
 // share one QUIC connection: they wait for the handshake of the first.
 func TestHTTP3OneConnection(t *testing.T) {
 	o := startH3Origin(t, protoHandler)
-	s := client.NewSession(client.WithTLSConfig(trust(o.Server)), client.WithProtocols(client.HTTP3))
+	s := client.NewSession(client.WithTLSConfig(trust(o.Server)),
+		client.WithHTTP3(client.HTTP3Config{HandshakeTimeout: patientHandshake}), client.WithProtocols(client.HTTP3))
 	defer s.Close()
 	concurrently(t, 32, func() error {
 		resp, err := s.Get(context.Background(), o.URL)
@@ -210,7 +211,7 @@ func TestHTTP3AltSvc(t *testing.T) {
 	h3addr, quicConns := serveHTTP3(t, "127.0.0.1:0", srv.TLS, h)
 	_, h3port, _ := net.SplitHostPort(h3addr)
 
-	s := client.NewSession(client.WithTLSConfig(trust(srv)), client.WithHTTP3(client.HTTP3Config{AltSvc: true}))
+	s := client.NewSession(client.WithTLSConfig(trust(srv)), client.WithHTTP3(client.HTTP3Config{AltSvc: true, HandshakeTimeout: patientHandshake}))
 	defer s.Close()
 	steps := []struct {
 		altSvc string // what the server advertises from this request on
@@ -256,7 +257,8 @@ func TestHTTP3SessionClose(t *testing.T) {
 	func() {
 		o := startH3OriginNoCleanup(t)
 		defer o.close()
-		s := client.NewSession(client.WithTLSConfig(trust(o.Server)), client.WithProtocols(client.HTTP3))
+		s := client.NewSession(client.WithTLSConfig(trust(o.Server)),
+			client.WithHTTP3(client.HTTP3Config{HandshakeTimeout: patientHandshake}), client.WithProtocols(client.HTTP3))
 		resp, err := s.Get(context.Background(), o.URL, client.Stream(true))
 		if err != nil {
 			t.Fatal(err)
@@ -314,7 +316,7 @@ func (t *cleanupT) Cleanup(f func()) { t.add(f) }
 // TestHTTP3HeaderTimeout checks that the session's header timeout bounds
 // the wait for the response headers over HTTP/3 too, and not the body.
 func TestHTTP3HeaderTimeout(t *testing.T) {
-	const timeout = 50 * time.Millisecond
+	const timeout = 100 * time.Millisecond
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/slow":
@@ -330,7 +332,8 @@ func TestHTTP3HeaderTimeout(t *testing.T) {
 		io.WriteString(w, "body")
 	})
 	o := startH3Origin(t, h)
-	s := client.NewSession(client.WithTLSConfig(trust(o.Server)), client.WithProtocols(client.HTTP3),
+	s := client.NewSession(client.WithTLSConfig(trust(o.Server)),
+		client.WithHTTP3(client.HTTP3Config{HandshakeTimeout: patientHandshake}), client.WithProtocols(client.HTTP3),
 		client.WithTimeouts(client.Timeouts{Header: timeout}))
 	defer s.Close()
 	if _, err := s.Get(context.Background(), o.URL+"/warm"); err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mccutchen/go-httpbin/v2/httpbin"
 	"github.com/quic-go/quic-go"
@@ -103,6 +104,11 @@ func serveHTTP3(t testing.TB, addr string, tlsConfig *tls.Config, h http.Handler
 	return conn.LocalAddr().String(), conns
 }
 
+// patientHandshake is the QUIC handshake timeout of sessions under test
+// that must not give up on a loopback handshake slowed by the race detector
+// and a loaded machine.
+const patientHandshake = 10 * time.Second
+
 // only serves h to requests of HTTP major version major, and fails the
 // test on others.
 func only(t testing.TB, major int, h http.Handler) http.Handler {
@@ -136,7 +142,8 @@ func (srv server) session(t testing.TB, opts ...client.Option) *client.Session {
 	case "H2C":
 		pre = append(pre, client.WithProtocols(client.DefaultProtocols|client.H2C))
 	case "HTTP/3":
-		pre = append(pre, client.WithProtocols(client.HTTP3))
+		pre = append(pre, client.WithHTTP3(client.HTTP3Config{HandshakeTimeout: patientHandshake}),
+			client.WithProtocols(client.HTTP3))
 	}
 	s := client.NewSession(append(pre, opts...)...)
 	t.Cleanup(s.Close)

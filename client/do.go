@@ -101,9 +101,10 @@ func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Respons
 		resp.Body = &streamBody{rd: rd, raw: hresp.Body, ctx: ctx, cancel: cancel}
 	} else {
 		err := resp.readAll(hresp, c.maxBody)
+		err = classify(ctx, err) // before cancel, which would pass for the caller's
 		cancel()
 		if err != nil {
-			return nil, c.error(hresp.Request.URL, classify(ctx, err))
+			return nil, c.error(hresp.Request.URL, err)
 		}
 	}
 	resp.Elapsed = time.Since(start)

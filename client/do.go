@@ -393,7 +393,9 @@ func (c *call) addCredentials(req *http.Request) error {
 	if err := a.Apply(req); err != nil {
 		return fmt.Errorf("%w: %w", ErrAuth, err)
 	}
-	return nil
+	// Auth may set any header from any string, such as a token with CR
+	// or LF in it: check what it set as the caller's own headers are.
+	return validHeader(req.Header)
 }
 
 // setCookies sets the Cookie header. Until a redirect leaves the origin it

@@ -59,6 +59,12 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 	if err := validHeader(header); err != nil {
 		return nil, nil, err
 	}
+	for _, ck := range r.cookies {
+		// net/http would drop the bad bytes silently (and log them).
+		if !httpguts.ValidHeaderFieldName(ck.Name) || !validCookieValue(ck.Value) {
+			return nil, nil, fmt.Errorf("%w: cookie %q has a character a cookie cannot carry", ErrInvalidHeader, ck.Name)
+		}
+	}
 
 	rd, length, getBody, ctype, err := r.body.open()
 	if err != nil {

@@ -27,7 +27,11 @@
 // body size), so a forgotten Close never leaks a connection: [Response.Bytes],
 // [Response.Text], [Response.JSON] and [DecodeJSON] read it. With [Stream]
 // the body is left open for [Response.Body] or [Response.WriteTo], and the
-// caller must call [Response.Close]. A 4xx or 5xx status is not an error
+// caller must call [Response.Close]. [Response.Lines] and [Response.Chunks]
+// iterate over a body as it arrives and close it when the loop ends.
+// [Response.Text] decodes the body by its character set (see
+// [Response.Encoding]), and [Response.Links] and [Response.Link] read Link
+// headers, as used for pagination. A 4xx or 5xx status is not an error
 // unless the caller asks with [Response.CheckStatus].
 //
 // # Cookies

@@ -119,10 +119,15 @@ func WithTimeouts(t Timeouts) Option {
 	return optionFunc(func(c *config) { c.timeouts = t })
 }
 
-// WithBaseURL sets the URL that relative request URLs are resolved against,
-// like a browser resolves links: "users/1" against "https://api.test/v1/"
-// gives "https://api.test/v1/users/1". An invalid base URL makes every
-// request fail with [ErrInvalidURL].
+// WithBaseURL sets the URL that request URLs without a scheme are joined
+// to. The base is a prefix, not a page a link is resolved against: the
+// request's path is appended to the base's path with one slash between
+// them, whether either has a slash there or not. Under
+// "https://api.test/v1" (or "https://api.test/v1/"), "users/1" and
+// "/users/1" both give "https://api.test/v1/users/1", and "?page=2" gives
+// "https://api.test/v1?page=2". A query in the base is kept, with the
+// request's query after it. A request URL with a scheme ignores the base.
+// An invalid base URL makes every request fail with [ErrInvalidURL].
 func WithBaseURL(base string) Option {
 	return optionFunc(func(c *config) {
 		u, err := parseURL(base)

@@ -6,53 +6,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"golang.org/x/net/http/httpguts"
 )
-
-// FuzzDecodeText checks charset detection: decoding never fails badly, is
-// the same every time, names an encoding, keeps valid UTF-8 text as it is,
-// and gives valid UTF-8 whenever it converts from another charset.
-func FuzzDecodeText(f *testing.F) {
-	for _, s := range [][2]string{
-		{"hello", "text/plain"},
-		{"caf\xe9", "text/plain; charset=iso-8859-1"},
-		{"\xef\xbb\xbf{\"a\":1}", "application/json"},
-		{"\xff\xfe{\x00}\x00", "application/json"},
-		{"\xfe\xff\x00h\x00i", ""},
-		{`<meta charset="shift_jis">` + "\x82\xa0", "text/html"},
-		{`<meta http-equiv="Content-Type" content="text/html; charset=koi8-r">` + "\xc1", "text/html"},
-		{`<?xml version="1.0" encoding="windows-1251"?>` + "\xe0", "application/xml"},
-		{"\x80\x81", `text/plain; charset="bogus`},
-		{"plain", "text/plain; charset=utf-16"},
-	} {
-		f.Add([]byte(s[0]), s[1])
-	}
-	f.Fuzz(func(t *testing.T, data []byte, contentType string) {
-		got, err := decodeText(data, contentType)
-		again, err2 := decodeText(data, contentType)
-		if got != again || (err == nil) != (err2 == nil) {
-			t.Fatalf("decodeText(%q, %q) gave %q, %v then %q, %v", data, contentType, got, err, again, err2)
-		}
-		dec, name := textEncoding(data, contentType)
-		if name == "" {
-			t.Fatalf("textEncoding(%q, %q) names no encoding", data, contentType)
-		}
-		if err != nil {
-			return
-		}
-		if dec == nil {
-			if want := strings.TrimPrefix(string(data), "\xef\xbb\xbf"); got != want {
-				t.Fatalf("decodeText(%q, %q) = %q, want the bytes unchanged", data, contentType, got)
-			}
-			return
-		}
-		if !utf8.ValidString(got) {
-			t.Fatalf("decodeText(%q, %q) from %s = %q, not valid UTF-8", data, contentType, name, got)
-		}
-	})
-}
 
 // FuzzDigestChallenge answers arbitrary WWW-Authenticate values. Whatever a
 // server sends, the answer is one Digest credential echoing its realm and

@@ -227,11 +227,6 @@ func (s *Session) checkTarget(u *url.URL) error {
 	if u.Host == "" || u.Hostname() == "" {
 		return fmt.Errorf("%w: no host in %q", ErrInvalidURL, u.Redacted())
 	}
-	// url.Parse lets a relative reference such as "//::" through, and
-	// resolving it gives a host that no absolute URL can carry.
-	if strings.Contains(u.Hostname(), ":") && !strings.HasPrefix(u.Host, "[") || strings.Trim(u.Port(), "0123456789") != "" {
-		return fmt.Errorf("%w: invalid host %q", ErrInvalidURL, u.Redacted())
-	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -375,4 +376,30 @@ func TestRetryNeverAfterContextEnds(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestPrintedValuesHideSecrets: printing a request or a session, with any
+// verb, shows no credential, header value, cookie or secret query value
+// (CVE-2024-6104 class: credentials written to logs).
+func TestPrintedValuesHideSecrets(t *testing.T) {
+	r := client.NewRequest("POST", "https://user:pw-"+secret+"@example.com/x?token=t-"+secret+"&page=2",
+		client.BasicAuth("u", "basic-"+secret), client.Header{"Authorization": "hdr-" + secret},
+		client.Cookies{"c": "cookie-" + secret}, client.Param("api_key", "param-"+secret), client.JSON(map[string]string{"pw": "body-" + secret}))
+	bearer := client.NewRequest("GET", "https://example.com/", client.BearerAuth("bearer-"+secret))
+	s := client.NewSession(client.WithAuth(client.BasicAuth("u", "session-"+secret)),
+		client.WithHeader("X-Api-Key", "header-"+secret), client.WithBaseURL("https://u:base-"+secret+"@api.example.com/v1/"))
+	defer s.Close()
+	for _, v := range []any{r, *r, bearer, s} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+			if got := fmt.Sprintf(verb, v); strings.Contains(got, secret) {
+				t.Errorf("%s of %T shows a secret: %s", verb, v, got)
+			}
+		}
+	}
+	if got, want := r.String(), "POST https://user:REDACTED@example.com/x?token=REDACTED&page=2"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+	if got, want := fmt.Sprint(s), "client.Session(https://u:REDACTED@api.example.com/v1/)"; got != want {
+		t.Errorf("session prints as %q, want %q", got, want)
+	}
 }

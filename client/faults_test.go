@@ -1,6 +1,8 @@
 package client_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -194,6 +196,12 @@ var faults = []fault{
 		check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
 	},
 	{
+		name:  "nested gzip bomb",
+		reply: nestedBomb(),
+		req:   []client.RequestOption{client.MaxBodySize(mib)},
+		check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
+	},
+	{
 		name:  "corrupt gzip",
 		reply: clienttest.Reply{Header: http.Header{"Content-Encoding": {"gzip"}}, Body: "\x1f\x8b\x08\x00garbage"},
 		check: broken,
@@ -261,8 +269,16 @@ func TestFaults(t *testing.T) {
 					defer srv.Close()
 					s := srv.Session(f.sess...)
 					warm(t, s, srv) // a connect timeout is not what is tested
+					start := time.Now()
 					resp, err := s.Get(context.Background(), srv.URL+"/fault", f.req...)
+					elapsed := time.Since(start)
 					f.check(t, resp, err)
+					// Every timeout in faults is short; the one meant to
+					// fire does so on time, not a longer one behind it
+					// (the session's 30s total).
+					if errors.Is(err, client.ErrTimeout) && (elapsed < short || elapsed > short+2*time.Second) {
+						t.Errorf("timed out after %v, want about %v", elapsed, short)
+					}
 					checkConnsClosed(t, s, srv)
 				})
 			}
@@ -352,4 +368,15 @@ func TestResetIsConnReset(t *testing.T) {
 	if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, io.EOF) {
 		t.Errorf("got %v, want ECONNRESET (or EOF if the reset raced the request)", err)
 	}
+}
+
+// nestedBomb is a gzip bomb gzipped again, sent as "gzip, gzip": 1 GiB of
+// zeros in a few KiB.
+func nestedBomb() clienttest.Reply {
+	inner := clienttest.Bomb("gzip", 1<<30)
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	io.WriteString(zw, inner.Body)
+	zw.Close()
+	return clienttest.Reply{Header: http.Header{"Content-Encoding": {"gzip, gzip"}}, Body: b.String()}
 }

@@ -403,3 +403,46 @@ func TestPrintedValuesHideSecrets(t *testing.T) {
 		t.Errorf("session prints as %q, want %q", got, want)
 	}
 }
+
+// apiKeyAuth is a custom Auth that sends its credential in its own header.
+type apiKeyAuth string
+
+func (a apiKeyAuth) Apply(req *http.Request) error {
+	req.Header.Set("X-Api-Key", string(a))
+	return nil
+}
+
+// TestCustomAuthHeaderNotSentToOtherHost is go-resty/resty#1128: whatever
+// headers an Auth sets are its credentials, and they are dropped with the
+// Authorization header when a redirect leaves the origin; they come back on
+// a redirect within the origin.
+func TestCustomAuthHeaderNotSentToOtherHost(t *testing.T) {
+	sc := &script{}
+	eachSite(t, sc, func(t *testing.T, st site) {
+		for _, tt := range []struct {
+			name string
+			sess []client.Option
+			req  []client.RequestOption
+		}{
+			{"request", nil, []client.RequestOption{client.UseAuth(apiKeyAuth("key-" + secret))}},
+			{"session", []client.Option{client.WithAuth(apiKeyAuth("key-" + secret))}, nil},
+		} {
+			s := st.session(t, tt.sess...)
+			sc.take()
+			u := chain(302, "https://example.com/a", "https://example.com/b", "https://other.example.com/c", "https://example.com/d")
+			if _, err := s.Get(context.Background(), u, tt.req...); err != nil {
+				t.Fatal(err)
+			}
+			reqs := sc.take()
+			want := []string{"key-" + secret, "key-" + secret, "", ""}
+			if len(reqs) != len(want) {
+				t.Fatalf("%s: got %d requests, want %d", tt.name, len(reqs), len(want))
+			}
+			for i, r := range reqs {
+				if got := r.Header.Get("X-Api-Key"); got != want[i] {
+					t.Errorf("%s: hop %d to %s: got X-Api-Key %q, want %q", tt.name, i, urlsOf(reqs)[i], got, want[i])
+				}
+			}
+		}
+	})
+}

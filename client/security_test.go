@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -445,4 +446,50 @@ func TestCustomAuthHeaderNotSentToOtherHost(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestNetrcHostTricks extends TestNetrcHostMatch (CVE-2024-47081) with
+// URLs whose user info, port or host name looks like the netrc machine:
+// the credentials of example.com go to example.com alone, never to a host
+// whose name merely contains, extends or resembles it.
+func TestNetrcHostTricks(t *testing.T) {
+	seen := &authSeen{}
+	plain := httptest.NewServer(seen)
+	defer plain.Close()
+	srv := server{plain, "HTTP/1.1"}
+	writeNetrc(t, "machine example.com login user password net-"+secret+"\ndefault\n")
+	s := anyHostSession(t, srv)
+	port := srv.URL[strings.LastIndex(srv.URL, ":"):]
+	tests := []struct {
+		name, url, wantHost, want string
+	}{
+		{"the machine itself, any port", "http://example.com" + port + "/", "example.com", basic("user", "net-"+secret)},
+		{"port as a password in user info", "http://example.com:80@evil.test" + port + "/", "evil.test", basic("example.com", "80")},
+		{"host as a user name", "http://example.com@evil.test" + port + "/", "evil.test", basic("example.com", "")},
+		{"encoded @ in user info", "http://example.com%40evil.test@evil.test" + port + "/", "evil.test", basic("example.com@evil.test", "")},
+		{"machine as a prefix", "http://example.com.evil.test" + port + "/", "example.com.evil.test", ""},
+		{"machine as a suffix", "http://evil-example.com" + port + "/", "evil-example.com", ""},
+		{"subdomain", "http://www.example.com" + port + "/", "www.example.com", ""},
+		{"dot for a letter", "http://example.co" + port + "/", "example.co", ""},
+		{"machine in the path", "http://evil.test" + port + "/example.com", "evil.test", ""},
+		// Go reads everything before the @ as user info (a browser would
+		// end the host at the backslash): the URL's own credentials go to
+		// example.com, and the netrc's do not.
+		{"machine after a backslash", "http://evil.test" + port + `\@example.com` + port + "/", "example.com", basic("evil.test", port[1:]+`\`)},
+	}
+	for _, tt := range tests {
+		n := len(seen.log())
+		_, err := s.Get(context.Background(), tt.url)
+		if err != nil {
+			if errors.Is(err, client.ErrInvalidURL) && tt.want == "" {
+				continue // refused outright: nothing sent at all
+			}
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		got := seen.log()[n]
+		host, auth, _ := strings.Cut(got, " ")
+		if host != tt.wantHost || auth != tt.want {
+			t.Errorf("%s: server saw host %q with %q, want %q with %q", tt.name, host, auth, tt.wantHost, tt.want)
+		}
+	}
 }

@@ -3,7 +3,11 @@ module github.com/requests3/requests
 go 1.26.0
 
 require (
+	github.com/andybalholm/brotli v1.3.0
+	github.com/elazarl/goproxy v1.9.4
+	github.com/klauspost/compress v1.20.4
 	github.com/mccutchen/go-httpbin/v2 v2.26.0
+	github.com/things-go/go-socks5 v0.1.0
 	go.uber.org/goleak v1.3.0
 	go.uber.org/zap v1.28.0
 	golang.org/x/net v0.62.0

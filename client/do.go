@@ -90,20 +90,19 @@ func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Respons
 		}
 		return nil, c.error(lastURL(req, history), err)
 	}
+	if r.progress != nil {
+		watchProgress(hresp, r.progress, 0, hresp.ContentLength)
+	}
 	resp := newResponse(hresp, history, start)
 	resp.maxBody = c.maxBody
 	resp.Attempts = c.attempts
 	if c.stream {
-		rd, err := r.decodeStream(hresp)
-		if err != nil {
-			hresp.Body.Close()
-			cancel()
-			return nil, c.error(hresp.Request.URL, err)
-		}
-		resp.Body = &streamBody{rd: rd, raw: hresp.Body, ctx: ctx, cancel: cancel}
+		rd := r.decodeStream(hresp)
+		resp.Body = &streamBody{rd: rd, raw: rd, ctx: ctx, cancel: cancel}
 	} else {
-		err := resp.readAll(hresp, c.maxBody)
-		err = classify(ctx, err) // before cancel, which would pass for the caller's
+		// Classify before cancel: after it, every error would look like
+		// the caller's cancellation.
+		err := classify(ctx, resp.readAll(hresp, c.maxBody, r.rawBody()))
 		cancel()
 		if err != nil {
 			return nil, c.error(hresp.Request.URL, err)
@@ -359,13 +358,15 @@ func (c *call) redirect(req *http.Request, resp *http.Response, loc string) (*ht
 	}
 	// Authorization is derived afresh for each hop (addCredentials); a
 	// Proxy-Authorization set by hand stays until the redirect leaves the
-	// origin.
+	// origin, and so does Proxy-Authenticate, as net/http treats it
+	// (CVE-2025-4673).
 	next.Header.Del("Authorization")
 	for _, k := range c.authKeys {
 		next.Header.Del(k)
 	}
 	if c.stripped {
 		next.Header.Del("Proxy-Authorization")
+		next.Header.Del("Proxy-Authenticate")
 	}
 	next.Header.Del("Cookie")
 	next.Header.Del("Cookie2")

@@ -196,6 +196,18 @@ var faults = []fault{
 		check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
 	},
 	{
+		name:  "zstd bomb",
+		reply: clienttest.Bomb("zstd", 100*mib),
+		req:   []client.RequestOption{client.MaxBodySize(mib)},
+		check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
+	},
+	{
+		name:  "br bomb",
+		reply: clienttest.Bomb("br", 16*mib),
+		req:   []client.RequestOption{client.MaxBodySize(mib)},
+		check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
+	},
+	{
 		name:  "nested gzip bomb",
 		reply: nestedBomb(),
 		req:   []client.RequestOption{client.MaxBodySize(mib)},

@@ -39,7 +39,7 @@ func TestDefaultHeaders(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := <-got
-		want := map[string]string{"User-Agent": client.UserAgent, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
+		want := map[string]string{"User-Agent": client.UserAgent, "Accept": "*/*", "Accept-Encoding": "gzip, deflate, br, zstd"}
 		for k, v := range want {
 			if got := r.header.Values(k); len(got) != 1 || got[0] != v {
 				t.Errorf("%s: got %q, want %q", k, got, v)

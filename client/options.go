@@ -91,8 +91,9 @@ type config struct {
 	hooks        hooks
 	transport    http.RoundTripper
 	mounts       []mount
-	proxy        func(*http.Request) (*url.URL, error)
+	proxy        func(*http.Request) (*url.URL, error) // nil: from the environment
 	tlsConfig    *tls.Config
+	tlsOpts      tlsOptions
 	dial         DialFunc
 	retry        *retry.Policy
 	limiter      *limiter.Limiter
@@ -203,15 +204,10 @@ func WithTransport(rt http.RoundTripper) Option {
 	return optionFunc(func(c *config) { c.transport = rt })
 }
 
-// WithProxy sets the proxy function of the session's transport, as
-// [http.Transport.Proxy]. The default reads HTTP_PROXY, HTTPS_PROXY and
-// NO_PROXY from the environment.
-func WithProxy(proxy func(*http.Request) (*url.URL, error)) Option {
-	return optionFunc(func(c *config) { c.proxy = proxy })
-}
-
 // WithTLSConfig sets the TLS configuration of the session's transport. It
-// is cloned; TLS versions below 1.2 are raised to 1.2.
+// is cloned; TLS versions below 1.2 are raised to 1.2. [WithRootCAs],
+// [WithCAFile], [WithClientCert], [WithClientCertFile] and
+// [WithInsecureSkipVerify] apply over it, whatever the order.
 func WithTLSConfig(cfg *tls.Config) Option {
 	return optionFunc(func(c *config) { c.tlsConfig = cfg.Clone() })
 }

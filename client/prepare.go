@@ -72,7 +72,7 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 		}
 	}
 
-	rd, length, getBody, ctype, err := r.body.open()
+	rd, length, getBody, ctype, err := r.openBody()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -113,7 +113,11 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 		GetBody:       getBody,
 	}
 	if rd != nil {
-		req.Body = io.NopCloser(rd)
+		if pb, ok := rd.(*pipeBody); ok {
+			req.Body = pb // its Close stops its writer
+		} else {
+			req.Body = io.NopCloser(rd)
+		}
 		if length == 0 {
 			req.Body = http.NoBody
 		}
@@ -439,6 +443,15 @@ func validHeader(h http.Header) error {
 	return nil
 }
 
+// openBody returns what r sends: see body.open. Files make it a multipart
+// body.
+func (r *Request) openBody() (io.Reader, int64, func() (io.ReadCloser, error), string, error) {
+	if len(r.files) > 0 {
+		return r.openMultipart()
+	}
+	return r.body.open()
+}
+
 // open returns what the body sends: a reader, its length (-1 if unknown),
 // a function that returns a fresh copy for redirects and retries (nil if the
 // body cannot be rewound), and the Content-Type it implies.
@@ -463,6 +476,9 @@ func (b body) open() (io.Reader, int64, func() (io.ReadCloser, error), string, e
 		return rd, n, get, "", nil
 	case readerBody:
 		return readerBodyOf(b.reader, b.start)
+	case chunksBody:
+		seq := b.chunks
+		return newPipeBody(func(w io.Writer) error { return writeChunks(seq, w) }), -1, nil, "", nil
 	}
 	return nil, 0, nil, "", nil
 }

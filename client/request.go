@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"io"
+	"iter"
 	"net/http"
 	"net/url"
 	"sort"
@@ -35,6 +36,9 @@ type Request struct {
 	redirects  int
 	redirSet   bool
 	stream     bool
+	noDecode   bool                    // Decompress(false)
+	progress   func(done, total int64) // OnProgress
+	files      []filePart              // multipart file parts, in order
 	maxBody    int64
 	maxBodySet bool
 	hooks      hooks
@@ -75,6 +79,7 @@ func (r *Request) Clone() *Request {
 	c.header = r.header.Clone()
 	c.delHeader = append([]string(nil), r.delHeader...)
 	c.cookies = append([]*http.Cookie(nil), r.cookies...)
+	c.files = append([]filePart(nil), r.files...)
 	c.body = r.body.clone()
 	c.hooks = r.hooks.clone()
 	return &c
@@ -242,9 +247,10 @@ type body struct {
 	kind   bodyKind
 	form   url.Values
 	json   any
-	data   []byte    // bytesBody: the whole body, shared by every send
-	reader io.Reader // readerBody
-	start  int64     // readerBody: the position to rewind an io.Seeker to, or -1
+	data   []byte                   // bytesBody: the whole body, shared by every send
+	reader io.Reader                // readerBody
+	start  int64                    // readerBody: the position to rewind an io.Seeker to, or -1
+	chunks iter.Seq2[[]byte, error] // chunksBody
 }
 
 type bodyKind uint8
@@ -255,6 +261,7 @@ const (
 	jsonBody
 	bytesBody
 	readerBody
+	chunksBody
 )
 
 func (b body) clone() body {
@@ -273,7 +280,8 @@ func cloneValues(v url.Values) url.Values {
 }
 
 // Form sends fields as an application/x-www-form-urlencoded body. Several
-// Form options merge; a later [JSON] or [Body] replaces them.
+// Form options merge; a later [JSON] or [Body] replaces them. With [Files]
+// the fields become the first parts of a multipart/form-data body.
 type Form map[string]string
 
 func (f Form) applyRequest(r *Request) {

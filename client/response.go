@@ -88,25 +88,25 @@ func drainClose(h *http.Response) {
 	h.Body.Close()
 }
 
-// readAll reads the decoded body of h into r, up to limit bytes (no limit if
-// negative), and closes it. A body whose Content-Length is over the limit
-// fails before any of it is read. Closing a body that was not read to the end
-// closes its HTTP/1 connection (an HTTP/2 stream is reset), so a connection
-// is never reused with a response left on it.
-func (r *Response) readAll(h *http.Response, limit int64) error {
+// readAll reads the body of h into r, up to limit bytes (no limit if
+// negative), and closes it. The body is decoded unless raw is set, and the
+// limit applies to the decoded size. A body whose Content-Length is over the
+// limit fails before any of it is read. Closing a body that was not read to
+// the end closes its HTTP/1 connection (an HTTP/2 stream is reset), so a
+// connection is never reused with a response left on it.
+func (r *Response) readAll(h *http.Response, limit int64, raw bool) error {
 	defer h.Body.Close()
 	r.read = true
 	if !hasBody(h) {
 		return nil
 	}
-	encoded := contentEncoding(h) != ""
+	body, encoded := decode(h, raw)
+	defer body.Close()
 	if limit >= 0 && !encoded && h.ContentLength > limit {
 		return fmt.Errorf("%w: Content-Length %d exceeds %d bytes", ErrBodyTooLarge, h.ContentLength, limit)
 	}
-	rd, err := decode(h, h.Body)
-	if err != nil {
-		return err
-	}
+	var rd io.Reader = body
+	var err error
 	if !encoded && h.ContentLength >= 0 && h.ContentLength <= maxPrealloc {
 		// The transport holds the body to its Content-Length: read it
 		// into a buffer of exactly that size.
@@ -264,7 +264,8 @@ func (r *Response) Cookies() []*http.Cookie {
 // a streamed response it copies the rest of the body through a small buffer,
 // without holding it in memory, and closes it: the body can be consumed
 // once, and a later [Response.Bytes] fails with [http.ErrBodyReadAfterClose].
-// The maximum body size does not apply.
+// The maximum body size does not apply. [OnProgress] reports the copy as it
+// goes; [Session.Download] writes a body to a file and resumes it if cut.
 func (r *Response) WriteTo(w io.Writer) (int64, error) {
 	if r.read || r.Body == nil {
 		if r.readErr != nil {

@@ -183,7 +183,7 @@ func encodedHandler() http.Handler {
 			case "raw-deflate": // what some servers send as "deflate"
 				zw, _ = flate.NewWriter(&buf, flate.DefaultCompression)
 				c = "deflate"
-			case "identity", "br":
+			case "identity", "snappy":
 				w.Header().Add("Content-Encoding", c)
 				continue
 			}

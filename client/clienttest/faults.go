@@ -5,10 +5,14 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/zstd"
 )
 
 // OpenConnections returns how many connections to the server are open
@@ -168,44 +172,56 @@ func (s *Server) endless(ctx context.Context, w http.ResponseWriter, reply Reply
 	panic(http.ErrAbortHandler) // never a well-formed end
 }
 
-// Bomb returns a reply whose body, compressed with encoding ("gzip" or
-// "deflate"), decodes to size zero bytes: a decompression bomb, some
-// thousand times smaller on the wire than decoded. It panics for another
-// encoding.
+// Bomb returns a reply whose body, compressed with encoding ("gzip",
+// "deflate", "br" or "zstd"), decodes to size zero bytes: a decompression
+// bomb, thousands of times smaller on the wire than decoded. It panics for
+// another encoding.
 //
-// A gzip bomb is built from one compressed MiB repeated as gzip members,
-// so a large one is cheap to make; a deflate bomb compresses all of size.
+// A gzip or zstd bomb is one compressed MiB repeated (as gzip members or
+// zstd frames), so a large one is cheap to make; a deflate or br bomb
+// compresses all of size.
 func Bomb(encoding string, size int64) Reply {
+	const member = 1 << 20
+	zeros := make([]byte, member)
 	var body bytes.Buffer
-	switch encoding {
-	case "gzip":
-		const member = 1 << 20
-		zeros := make([]byte, member)
-		gz := func(n int64) []byte {
-			var b bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
-			zw.Write(zeros[:n])
-			zw.Close()
-			return b.Bytes()
-		}
+	// repeat writes size zeros as whole compressed members of a MiB, made
+	// once by compress, and a last shorter one.
+	repeat := func(compress func(n int64) []byte) {
 		if full := size / member; full > 0 {
-			one := gz(member)
+			one := compress(member)
 			for range full {
 				body.Write(one)
 			}
 		}
 		if rest := size % member; rest > 0 || size == 0 {
-			body.Write(gz(rest))
+			body.Write(compress(rest))
 		}
+	}
+	// stream writes size zeros through one compressor.
+	stream := func(w io.WriteCloser) {
+		for n := size; n > 0; n -= min(n, member) {
+			w.Write(zeros[:min(n, member)])
+		}
+		w.Close()
+	}
+	switch encoding {
+	case "gzip":
+		repeat(func(n int64) []byte {
+			var b bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+			zw.Write(zeros[:n])
+			zw.Close()
+			return b.Bytes()
+		})
+	case "zstd":
+		enc, _ := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(member))
+		repeat(func(n int64) []byte { return enc.EncodeAll(zeros[:n], nil) })
+		enc.Close()
 	case "deflate":
 		zw, _ := flate.NewWriter(&body, flate.BestCompression)
-		zeros := make([]byte, 64<<10)
-		for size > 0 {
-			n := min(size, int64(len(zeros)))
-			zw.Write(zeros[:n])
-			size -= n
-		}
-		zw.Close()
+		stream(zw)
+	case "br":
+		stream(brotli.NewWriterLevel(&body, brotli.BestSpeed))
 	default:
 		panic("clienttest: Bomb: unsupported encoding " + encoding)
 	}

@@ -64,188 +64,193 @@ var broken = wantErr(nil, client.ErrTimeout, client.ErrConnect, client.ErrBodyTo
 
 const mib = 1 << 20
 
-var faults = []fault{
-	{
-		name:  "reset before headers",
-		reply: clienttest.Reply{Reset: true},
-		check: broken,
-	},
-	{
-		name:  "reset after headers",
-		reply: clienttest.Reply{Header: http.Header{"Content-Length": {"100"}}, Body: "partial", Reset: true},
-		check: broken,
-	},
-	{
-		name:   "stall during headers",
-		reply:  clienttest.Reply{Raw: "HTTP/1.1 200 OK\r\nContent-Type: text/pl", Stall: true},
-		h1Only: true,
-		sess:   []client.Option{client.WithTimeouts(client.Timeouts{Header: short})},
-		check:  wantErr([]error{client.ErrTimeout, context.DeadlineExceeded}, client.ErrConnect),
-	},
-	{
-		name:  "stall before headers",
-		reply: clienttest.Reply{Delay: time.Hour},
-		sess:  []client.Option{client.WithTimeouts(client.Timeouts{Header: short})},
-		check: wantErr([]error{client.ErrTimeout, context.DeadlineExceeded}, client.ErrConnect),
-	},
-	{
-		name:  "stall during body",
-		reply: clienttest.Reply{Body: "partial", Stall: true},
-		req:   []client.RequestOption{client.Timeout(short)},
-		check: wantErr([]error{client.ErrTimeout, context.DeadlineExceeded}, client.ErrConnect),
-	},
-	{
-		name:   "body shorter than Content-Length",
-		reply:  clienttest.Reply{Raw: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort"},
-		h1Only: true,
-		check:  wantErr([]error{io.ErrUnexpectedEOF}, client.ErrTimeout, client.ErrConnect),
-	},
-	{
-		name:  "handler writes less than its Content-Length",
-		reply: clienttest.Reply{Header: http.Header{"Content-Length": {"100"}}, Body: "short"},
-		check: broken,
-	},
-	{
-		name:  "body shorter than Content-Length, then reset",
-		reply: clienttest.Reply{Header: http.Header{"Content-Length": {"100"}}, Body: "short", Reset: true},
-		check: broken,
-	},
-	{
-		name:   "broken chunked encoding",
-		reply:  clienttest.Reply{Raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nmore\r\n"},
-		h1Only: true,
-		check:  broken,
-	},
-	{
-		name:   "chunked encoding cut short",
-		reply:  clienttest.Reply{Raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"},
-		h1Only: true,
-		check:  wantErr([]error{io.ErrUnexpectedEOF}, client.ErrTimeout),
-	},
-	{
-		name:   "garbage status line",
-		reply:  clienttest.Reply{Raw: "HTPT/1.1 2OO 0K\r\nContent-Length: 2\r\n\r\nok"},
-		h1Only: true,
-		check:  broken,
-	},
-	{
-		name:   "no status line at all",
-		reply:  clienttest.Reply{Raw: "<html>hello</html>\r\n\r\n"},
-		h1Only: true,
-		check:  broken,
-	},
-	{
-		name:   "conflicting Content-Length",
-		reply:  clienttest.Reply{Raw: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 20\r\n\r\nok"},
-		h1Only: true,
-		check:  broken,
-	},
-	{
-		name:   "Content-Length and Transfer-Encoding",
-		reply:  clienttest.Reply{Raw: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"},
-		h1Only: true,
-		// RFC 9112 section 6.3: chunked wins and Content-Length is ignored.
-		check: wantBody("ok"),
-	},
-	{
-		name:  "1 MiB header",
-		reply: clienttest.Reply{Header: http.Header{"X-Big": {strings.Repeat("h", mib)}}, Body: "ok"},
-		check: func(t *testing.T, resp *client.Response, err error) {
-			wantBody("ok")(t, resp, err)
-			if got := len(resp.Header.Get("X-Big")); got != mib {
-				t.Errorf("X-Big has %d bytes, want %d", got, mib)
-			}
+// faults returns the faults TestFaults runs. It is a function, not a
+// variable, so that its bombs and huge headers (some 12 MiB) are made when
+// the test runs and not held by every test of the package.
+func faults() []fault {
+	return []fault{
+		{
+			name:  "reset before headers",
+			reply: clienttest.Reply{Reset: true},
+			check: broken,
 		},
-	},
-	{
-		name:  "header over net/http's 10 MiB limit",
-		reply: clienttest.Reply{Header: http.Header{"X-Big": {strings.Repeat("h", 10*mib+1)}}, Body: "ok"},
-		// HTTP/2 enforces the same limit through SETTINGS_MAX_HEADER_LIST_SIZE,
-		// but HPACK-encoding 10 MiB takes seconds under the race detector.
-		once:  true,
-		check: broken,
-	},
-	{
-		name:  "endless body",
-		reply: clienttest.Reply{Endless: true},
-		req:   []client.RequestOption{client.MaxBodySize(mib)},
-		check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
-	},
-	{
-		name:  "endless body under the total timeout",
-		reply: clienttest.Reply{Endless: true},
-		req:   []client.RequestOption{client.MaxBodySize(-1), client.Timeout(short)},
-		check: wantErr([]error{client.ErrTimeout, context.DeadlineExceeded}, client.ErrConnect),
-	},
-	{
-		name:  "gzip bomb",
-		reply: clienttest.Bomb("gzip", 100*mib),
-		req:   []client.RequestOption{client.MaxBodySize(mib)},
-		check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
-	},
-	{
-		name:  "gzip bomb under the default limit",
-		reply: clienttest.Bomb("gzip", client.DefaultMaxBodySize+mib),
-		once:  true,
-		check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
-	},
-	{
-		name:  "deflate bomb",
-		reply: clienttest.Bomb("deflate", 8*mib),
-		req:   []client.RequestOption{client.MaxBodySize(mib)},
-		check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
-	},
-	{
-		name:  "zstd bomb",
-		reply: clienttest.Bomb("zstd", 100*mib),
-		req:   []client.RequestOption{client.MaxBodySize(mib)},
-		check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
-	},
-	{
-		name:  "br bomb",
-		reply: clienttest.Bomb("br", 16*mib),
-		req:   []client.RequestOption{client.MaxBodySize(mib)},
-		check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
-	},
-	{
-		name:  "nested gzip bomb",
-		reply: nestedBomb(),
-		req:   []client.RequestOption{client.MaxBodySize(mib)},
-		check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
-	},
-	{
-		name:  "corrupt gzip",
-		reply: clienttest.Reply{Header: http.Header{"Content-Encoding": {"gzip"}}, Body: "\x1f\x8b\x08\x00garbage"},
-		check: broken,
-	},
-	{
-		name:  "redirect loop",
-		reply: clienttest.Reply{Status: http.StatusFound, Header: http.Header{"Location": {"/fault"}}},
-		req:   []client.RequestOption{client.MaxRedirects(5)},
-		check: func(t *testing.T, resp *client.Response, err error) {
-			wantErr([]error{client.ErrTooManyRedirects})(t, resp, err)
-			var re *client.RedirectError
-			if !errors.As(err, &re) || len(re.Response.History) != 5 {
-				t.Errorf("got %v, want a *RedirectError with 5 responses of history", err)
-			}
+		{
+			name:  "reset after headers",
+			reply: clienttest.Reply{Header: http.Header{"Content-Length": {"100"}}, Body: "partial", Reset: true},
+			check: broken,
 		},
-	},
-	{
-		name:  "redirect to a non-HTTP scheme",
-		reply: clienttest.Reply{Status: http.StatusFound, Header: http.Header{"Location": {"file:///etc/passwd"}}},
-		check: wantErr([]error{client.ErrInvalidURL}),
-	},
-	{
-		name:  "slow drip",
-		reply: clienttest.Reply{Body: strings.Repeat("d", 100), Drip: 10 * time.Millisecond},
-		req:   []client.RequestOption{client.Timeout(short)},
-		check: wantErr([]error{client.ErrTimeout, context.DeadlineExceeded}, client.ErrConnect),
-	},
-	{
-		name:  "slow drip within the timeout",
-		reply: clienttest.Reply{Body: "drip", Drip: time.Millisecond},
-		check: wantBody("drip"),
-	},
+		{
+			name:   "stall during headers",
+			reply:  clienttest.Reply{Raw: "HTTP/1.1 200 OK\r\nContent-Type: text/pl", Stall: true},
+			h1Only: true,
+			sess:   []client.Option{client.WithTimeouts(client.Timeouts{Header: short})},
+			check:  wantErr([]error{client.ErrTimeout, context.DeadlineExceeded}, client.ErrConnect),
+		},
+		{
+			name:  "stall before headers",
+			reply: clienttest.Reply{Delay: time.Hour},
+			sess:  []client.Option{client.WithTimeouts(client.Timeouts{Header: short})},
+			check: wantErr([]error{client.ErrTimeout, context.DeadlineExceeded}, client.ErrConnect),
+		},
+		{
+			name:  "stall during body",
+			reply: clienttest.Reply{Body: "partial", Stall: true},
+			req:   []client.RequestOption{client.Timeout(short)},
+			check: wantErr([]error{client.ErrTimeout, context.DeadlineExceeded}, client.ErrConnect),
+		},
+		{
+			name:   "body shorter than Content-Length",
+			reply:  clienttest.Reply{Raw: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort"},
+			h1Only: true,
+			check:  wantErr([]error{io.ErrUnexpectedEOF}, client.ErrTimeout, client.ErrConnect),
+		},
+		{
+			name:  "handler writes less than its Content-Length",
+			reply: clienttest.Reply{Header: http.Header{"Content-Length": {"100"}}, Body: "short"},
+			check: broken,
+		},
+		{
+			name:  "body shorter than Content-Length, then reset",
+			reply: clienttest.Reply{Header: http.Header{"Content-Length": {"100"}}, Body: "short", Reset: true},
+			check: broken,
+		},
+		{
+			name:   "broken chunked encoding",
+			reply:  clienttest.Reply{Raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nmore\r\n"},
+			h1Only: true,
+			check:  broken,
+		},
+		{
+			name:   "chunked encoding cut short",
+			reply:  clienttest.Reply{Raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"},
+			h1Only: true,
+			check:  wantErr([]error{io.ErrUnexpectedEOF}, client.ErrTimeout),
+		},
+		{
+			name:   "garbage status line",
+			reply:  clienttest.Reply{Raw: "HTPT/1.1 2OO 0K\r\nContent-Length: 2\r\n\r\nok"},
+			h1Only: true,
+			check:  broken,
+		},
+		{
+			name:   "no status line at all",
+			reply:  clienttest.Reply{Raw: "<html>hello</html>\r\n\r\n"},
+			h1Only: true,
+			check:  broken,
+		},
+		{
+			name:   "conflicting Content-Length",
+			reply:  clienttest.Reply{Raw: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 20\r\n\r\nok"},
+			h1Only: true,
+			check:  broken,
+		},
+		{
+			name:   "Content-Length and Transfer-Encoding",
+			reply:  clienttest.Reply{Raw: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"},
+			h1Only: true,
+			// RFC 9112 section 6.3: chunked wins and Content-Length is ignored.
+			check: wantBody("ok"),
+		},
+		{
+			name:  "1 MiB header",
+			reply: clienttest.Reply{Header: http.Header{"X-Big": {strings.Repeat("h", mib)}}, Body: "ok"},
+			check: func(t *testing.T, resp *client.Response, err error) {
+				wantBody("ok")(t, resp, err)
+				if got := len(resp.Header.Get("X-Big")); got != mib {
+					t.Errorf("X-Big has %d bytes, want %d", got, mib)
+				}
+			},
+		},
+		{
+			name:  "header over net/http's 10 MiB limit",
+			reply: clienttest.Reply{Header: http.Header{"X-Big": {strings.Repeat("h", 10*mib+1)}}, Body: "ok"},
+			// HTTP/2 enforces the same limit through SETTINGS_MAX_HEADER_LIST_SIZE,
+			// but HPACK-encoding 10 MiB takes seconds under the race detector.
+			once:  true,
+			check: broken,
+		},
+		{
+			name:  "endless body",
+			reply: clienttest.Reply{Endless: true},
+			req:   []client.RequestOption{client.MaxBodySize(mib)},
+			check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
+		},
+		{
+			name:  "endless body under the total timeout",
+			reply: clienttest.Reply{Endless: true},
+			req:   []client.RequestOption{client.MaxBodySize(-1), client.Timeout(short)},
+			check: wantErr([]error{client.ErrTimeout, context.DeadlineExceeded}, client.ErrConnect),
+		},
+		{
+			name:  "gzip bomb",
+			reply: clienttest.Bomb("gzip", 100*mib),
+			req:   []client.RequestOption{client.MaxBodySize(mib)},
+			check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
+		},
+		{
+			name:  "gzip bomb under the default limit",
+			reply: clienttest.Bomb("gzip", client.DefaultMaxBodySize+mib),
+			once:  true,
+			check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
+		},
+		{
+			name:  "deflate bomb",
+			reply: clienttest.Bomb("deflate", 8*mib),
+			req:   []client.RequestOption{client.MaxBodySize(mib)},
+			check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
+		},
+		{
+			name:  "zstd bomb",
+			reply: clienttest.Bomb("zstd", 100*mib),
+			req:   []client.RequestOption{client.MaxBodySize(mib)},
+			check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
+		},
+		{
+			name:  "br bomb",
+			reply: clienttest.Bomb("br", 16*mib),
+			req:   []client.RequestOption{client.MaxBodySize(mib)},
+			check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
+		},
+		{
+			name:  "nested gzip bomb",
+			reply: nestedBomb(),
+			req:   []client.RequestOption{client.MaxBodySize(mib)},
+			check: wantErr([]error{client.ErrBodyTooLarge}, client.ErrTimeout),
+		},
+		{
+			name:  "corrupt gzip",
+			reply: clienttest.Reply{Header: http.Header{"Content-Encoding": {"gzip"}}, Body: "\x1f\x8b\x08\x00garbage"},
+			check: broken,
+		},
+		{
+			name:  "redirect loop",
+			reply: clienttest.Reply{Status: http.StatusFound, Header: http.Header{"Location": {"/fault"}}},
+			req:   []client.RequestOption{client.MaxRedirects(5)},
+			check: func(t *testing.T, resp *client.Response, err error) {
+				wantErr([]error{client.ErrTooManyRedirects})(t, resp, err)
+				var re *client.RedirectError
+				if !errors.As(err, &re) || len(re.Response.History) != 5 {
+					t.Errorf("got %v, want a *RedirectError with 5 responses of history", err)
+				}
+			},
+		},
+		{
+			name:  "redirect to a non-HTTP scheme",
+			reply: clienttest.Reply{Status: http.StatusFound, Header: http.Header{"Location": {"file:///etc/passwd"}}},
+			check: wantErr([]error{client.ErrInvalidURL}),
+		},
+		{
+			name:  "slow drip",
+			reply: clienttest.Reply{Body: strings.Repeat("d", 100), Drip: 10 * time.Millisecond},
+			req:   []client.RequestOption{client.Timeout(short)},
+			check: wantErr([]error{client.ErrTimeout, context.DeadlineExceeded}, client.ErrConnect),
+		},
+		{
+			name:  "slow drip within the timeout",
+			reply: clienttest.Reply{Body: "drip", Drip: time.Millisecond},
+			check: wantBody("drip"),
+		},
+	}
 }
 
 func wantBody(want string) func(*testing.T, *client.Response, error) {
@@ -265,13 +270,14 @@ func wantBody(want string) func(*testing.T, *client.Response, error) {
 // gives the error (or result) its check wants, and afterwards no goroutine
 // is left running and every connection the server accepted is closed.
 func TestFaults(t *testing.T) {
+	cases := faults()
 	for _, p := range []struct {
 		name  string
 		h2    bool
 		start func(clienttest.Script) *clienttest.Server
 	}{{"HTTP/1.1", false, clienttest.NewServer}, {"HTTP/2", true, clienttest.NewTLSServer}} {
 		t.Run(p.name, func(t *testing.T) {
-			for _, f := range faults {
+			for _, f := range cases {
 				if (f.h1Only || f.once) && p.h2 {
 					continue
 				}

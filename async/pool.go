@@ -187,6 +187,21 @@ func (p *Pool) Do(ctx context.Context, r *client.Request) *future.Future[*client
 	return f
 }
 
+// Submit queues r like [Pool.Do] and calls done once with its outcome,
+// instead of returning a future: the way to consume results as they come
+// when the set of requests grows as results arrive (a crawler's frontier).
+// ctx bounds the request as for Do, and Submit blocks for queue room as Do
+// does; if it cannot queue r, done is called before Submit returns.
+//
+// done runs on one of the pool's workers, which waits for it: it must be
+// quick, and it must not submit to the pool itself (with a full queue it
+// would wait for room that only the workers can make). Hand new work to
+// another goroutine instead.
+func (p *Pool) Submit(ctx context.Context, r *client.Request, done func(*client.Response, error)) {
+	ectx, cancel := context.WithCancel(ctx)
+	p.enqueue(ctx, ectx, cancel, r, done)
+}
+
 // enqueue queues r, to be settled through res.
 func (p *Pool) enqueue(ctx, ectx context.Context, cancel context.CancelFunc, r *client.Request, res func(*client.Response, error)) {
 	u, err := p.s.ResolveURL(r)

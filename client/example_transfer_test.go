@@ -40,9 +40,10 @@ func ExampleFiles() {
 
 	s := client.NewSession()
 	defer s.Close()
+	ctx, url := context.Background(), srv.URL
 	report := client.FileFromBytes("q3.csv", []byte("month,total"))
 	report.ContentType = "text/csv"
-	resp, err := s.Post(context.Background(), srv.URL,
+	resp, err := s.Post(ctx, url,
 		client.Form{"title": "Quarterly report"},
 		client.Files{"report": report},
 		client.AddFile("notes", client.File{Name: "a.txt", Reader: strings.NewReader("first")}),
@@ -69,6 +70,8 @@ func ExampleBodyChunks() {
 	}))
 	defer srv.Close()
 
+	s := client.NewSession()
+	defer s.Close()
 	lines := func(yield func([]byte, error) bool) {
 		for i := 1; i <= 3; i++ {
 			if !yield(fmt.Appendf(nil, "line %d\n", i), nil) {
@@ -76,9 +79,8 @@ func ExampleBodyChunks() {
 			}
 		}
 	}
-	s := client.NewSession()
-	defer s.Close()
-	resp, err := s.Post(context.Background(), srv.URL, client.BodyChunks(lines))
+	ctx, url := context.Background(), srv.URL
+	resp, err := s.Post(ctx, url, client.BodyChunks(lines))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -109,7 +111,8 @@ func ExampleSession_Download() {
 
 	s := client.NewSession()
 	defer s.Close()
-	res, err := s.Download(context.Background(), srv.URL+"/data.bin", path,
+	ctx := context.Background()
+	res, err := s.Download(ctx, srv.URL+"/data.bin", path,
 		client.Timeout(10*time.Minute), // the bound of each transfer
 		client.OnProgress(func(done, total int64) {
 			if done == total {
@@ -139,14 +142,15 @@ func ExampleDecompress() {
 	s := client.NewSession()
 	defer s.Close()
 	ctx := context.Background()
-	resp, err := s.Get(ctx, srv.URL)
+	url := srv.URL
+	resp, err := s.Get(ctx, url) // "hello, hello, hello"
 	if err != nil {
 		log.Fatal(err)
 	}
 	text, _ := resp.Text()
 	fmt.Printf("decoded: %q (Content-Encoding %s)\n", text, resp.Header.Get("Content-Encoding"))
 
-	resp, err = s.Get(ctx, srv.URL, client.Decompress(false))
+	resp, err = s.Get(ctx, url, client.Decompress(false)) // the gzip bytes
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -157,4 +161,67 @@ func ExampleDecompress() {
 	// Output:
 	// decoded: "hello, hello, hello" (Content-Encoding gzip)
 	// as sent: gzip bytes that hold "hello, hello, hello"
+}
+
+// A streamed response is read as it arrives, here line by line, and must be
+// closed.
+func ExampleStream() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "first\nsecond\r\nthird")
+	}))
+	defer srv.Close()
+	s := client.NewSession()
+	defer s.Close()
+	ctx, url := context.Background(), srv.URL
+
+	resp, err := s.Get(ctx, url, client.Stream(true))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Close() // required for a streamed response
+	for line, err := range resp.Lines() {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(line)
+	}
+	// Output:
+	// first
+	// second
+	// third
+}
+
+// A file is sent from where it stands, with its Content-Length, and can be
+// rewound for a redirect or a retry.
+func ExampleBody_file() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "Content-Length %d, read %d bytes", r.ContentLength, len(data))
+	}))
+	defer srv.Close()
+	dir, err := os.MkdirTemp("", "upload")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	name := filepath.Join(dir, "backup.tar")
+	if err := os.WriteFile(name, bytes.Repeat([]byte("x"), 4096), 0o600); err != nil {
+		log.Fatal(err)
+	}
+	s := client.NewSession()
+	defer s.Close()
+	ctx, url := context.Background(), srv.URL
+
+	f, err := os.Open(name)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	resp, err := s.Put(ctx, url, client.Body(f)) // Content-Length from the file
+	if err != nil {
+		log.Fatal(err)
+	}
+	text, _ := resp.Text()
+	fmt.Println(text)
+	// Output: Content-Length 4096, read 4096 bytes
 }

@@ -220,7 +220,7 @@ func faults() []fault {
 		{
 			name:  "corrupt gzip",
 			reply: clienttest.Reply{Header: http.Header{"Content-Encoding": {"gzip"}}, Body: "\x1f\x8b\x08\x00garbage"},
-			check: broken,
+			check: wantErr([]error{client.ErrContentDecoding}, client.ErrTimeout, client.ErrConnect, client.ErrBodyTooLarge),
 		},
 		{
 			name:  "redirect loop",

@@ -334,6 +334,10 @@ func asciiAuthority(auth string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("%w: host %q: %w", ErrInvalidURL, host, err)
 		}
+		if strings.HasPrefix(h, ".") {
+			// IDNA maps the ideographic full stop and its kin to '.'.
+			return "", fmt.Errorf("%w: invalid host %q", ErrInvalidURL, host)
+		}
 		host = h
 	}
 	return userinfo + strings.ToLower(host) + port, nil

@@ -493,3 +493,25 @@ func TestNetrcHostTricks(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyURLErrorsHideCredentials: a proxy URL that is refused is named
+// by its scheme and host only, so that credentials in a mistyped one (a
+// slash too many puts them in the path) do not reach an error message.
+func TestProxyURLErrorsHideCredentials(t *testing.T) {
+	for _, proxy := range []string{
+		"http:///user:pw-" + secret + "@proxy.test:3128",
+		"http://proxy.test:3128/user:pw-" + secret,
+		"http://proxy.test:3128/?token=" + secret,
+		"ftp://user:pw-" + secret + "@proxy.test/",
+	} {
+		s := client.NewSession(client.WithProxies(map[string]string{"all": proxy}))
+		_, err := s.Get(context.Background(), "http://example.test/")
+		s.Close()
+		if !errors.Is(err, client.ErrInvalidURL) || !errors.Is(err, client.ErrProxy) {
+			t.Errorf("%q: got %v, want ErrInvalidURL and ErrProxy", proxy, err)
+		}
+		if err != nil && strings.Contains(err.Error(), secret) {
+			t.Errorf("%q: error %q shows the secret", proxy, err)
+		}
+	}
+}

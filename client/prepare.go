@@ -65,6 +65,12 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 	if err := validHeader(header); err != nil {
 		return nil, nil, err
 	}
+	for _, ck := range r.cookies {
+		// net/http would drop the bad bytes silently (and log them).
+		if !httpguts.ValidHeaderFieldName(ck.Name) || !validCookieValue(ck.Value) {
+			return nil, nil, fmt.Errorf("%w: cookie %q has a character a cookie cannot carry", ErrInvalidHeader, ck.Name)
+		}
+	}
 
 	rd, length, getBody, ctype, err := r.openBody()
 	if err != nil {
@@ -327,6 +333,10 @@ func asciiAuthority(auth string) (string, error) {
 		h, err := idna.Lookup.ToASCII(host)
 		if err != nil {
 			return "", fmt.Errorf("%w: host %q: %w", ErrInvalidURL, host, err)
+		}
+		if strings.HasPrefix(h, ".") {
+			// IDNA maps the ideographic full stop and its kin to '.'.
+			return "", fmt.Errorf("%w: invalid host %q", ErrInvalidURL, host)
 		}
 		host = h
 	}

@@ -1,7 +1,7 @@
 package client
 
 import (
-	"net/http"
+	"context"
 	"net/http/httptrace"
 	"sync/atomic"
 )
@@ -17,20 +17,28 @@ import (
 type connState struct {
 	asked atomic.Bool
 	got   atomic.Bool
+	hooks httptrace.ClientTrace
 }
 
 // failed reports whether the round trip asked for a connection and never
 // got one.
 func (s *connState) failed() bool { return s.asked.Load() && !s.got.Load() }
 
-// traceConn returns a shallow copy of req whose context reports the
-// connection the transport gets, and the state it reports to. Traces already
-// in the context keep working.
-func traceConn(req *http.Request) (*http.Request, *connState) {
-	s := new(connState)
-	trace := &httptrace.ClientTrace{
+// reset clears the state before a round trip. The round trips of a call
+// run one after another, so one state serves them all.
+func (s *connState) reset() {
+	s.asked.Store(false)
+	s.got.Store(false)
+}
+
+// trace returns ctx reporting to s the connections that the transports of
+// requests made with it get. It is done once per call rather than per
+// round trip, since it costs a context and a copy of the request. Traces
+// already in ctx keep working.
+func (s *connState) trace(ctx context.Context) context.Context {
+	s.hooks = httptrace.ClientTrace{
 		GetConn: func(string) { s.asked.Store(true) },
 		GotConn: func(httptrace.GotConnInfo) { s.got.Store(true) },
 	}
-	return req.WithContext(httptrace.WithClientTrace(req.Context(), trace)), s
+	return httptrace.WithClientTrace(ctx, &s.hooks)
 }

@@ -27,6 +27,7 @@ type call struct {
 	maxHops int
 	retry   *retry.Policy // nil: one attempt per hop
 
+	conn         connState     // how the attempt under way got its connection
 	attempts     int           // requests sent, over all hops and retries
 	last         *http.Request // the request sent last
 	manualCookie string        // a Cookie header set by hand, sent to the origin only
@@ -66,7 +67,9 @@ func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Respons
 		return nil, s.requestError(r, nil, classify(ctx, err))
 	}
 	ctx, cancel := s.withTimeout(ctx, r)
-	req, c, err := s.prepare(ctx, r)
+	c := new(call)
+	ctx = c.conn.trace(ctx)
+	req, err := s.prepare(ctx, r, c)
 	if err != nil {
 		cancel()
 		return nil, s.requestError(r, nil, err)
@@ -257,11 +260,11 @@ func (c *call) send(req *http.Request) (*http.Response, error) {
 // the cookies of the response.
 func (c *call) attempt(req *http.Request) (*http.Response, error) {
 	c.attempts++
-	req, conn := traceConn(req)
+	c.conn.reset()
 	c.last = req
 	resp, err := c.s.rt.RoundTrip(req)
 	if err != nil {
-		return nil, classifyConn(req.Context(), err, conn.failed())
+		return nil, classifyConn(req.Context(), err, c.conn.failed())
 	}
 	if c.s.jar != nil {
 		if cookies := resp.Cookies(); len(cookies) > 0 {

@@ -19,28 +19,28 @@ import (
 // merged over the session's, the body encoded, cookies from the jar and
 // credentials added. Nothing is sent. r is not modified.
 func (s *Session) Prepare(ctx context.Context, r *Request) (*http.Request, error) {
-	req, _, err := s.prepare(ctx, r)
-	return req, err
+	return s.prepare(ctx, r, new(call))
 }
 
-// prepare builds the first request of a call and the call's state.
-func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call, error) {
+// prepare builds the first request of a call and fills in c, the call's
+// state.
+func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Request, error) {
 	if s.cfg.err != nil {
-		return nil, nil, s.cfg.err
+		return nil, s.cfg.err
 	}
 	method := r.Method
 	if method == "" {
 		method = http.MethodGet
 	}
 	if !validMethod(method) {
-		return nil, nil, fmt.Errorf("%w: method %q", ErrInvalidRequest, method)
+		return nil, fmt.Errorf("%w: method %q", ErrInvalidRequest, method)
 	}
 	if err := checkTimeout("request", r.timeout); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	u, err := s.ResolveURL(r)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 
 	header := make(http.Header, len(s.cfg.header)+len(r.header)+4)
@@ -57,12 +57,12 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 		delete(header, k)
 	}
 	if err := validHeader(header); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 
 	rd, length, getBody, ctype, err := r.body.open()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if ctype != "" && header.Get("Content-Type") == "" {
 		header.Set("Content-Type", ctype)
@@ -90,16 +90,9 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 	}
 	req = req.WithContext(ctx)
 
-	c := &call{
-		s:       s,
-		r:       r,
-		origin:  u,
-		auth:    s.cfg.auth,
-		stream:  r.stream,
-		maxBody: s.cfg.maxBodySize,
-		maxHops: s.cfg.maxRedirects,
-		retry:   s.cfg.retry,
-	}
+	c.s, c.r, c.origin = s, r, u
+	c.auth, c.stream, c.retry = s.cfg.auth, r.stream, s.cfg.retry
+	c.maxBody, c.maxHops = s.cfg.maxBodySize, s.cfg.maxRedirects
 	if r.retrySet {
 		c.retry = r.retry
 	}
@@ -135,9 +128,9 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 		c.netrc = envNetrc
 	}
 	if err := c.addCredentials(req); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return req, c, nil
+	return req, nil
 }
 
 // ResolveURL returns the absolute URL that r is sent to: r.URL re-quoted,

@@ -213,9 +213,17 @@ func parseURL(raw string) (*url.URL, error) {
 		if err != nil {
 			return nil, err
 		}
-		head, rest = strings.ToLower(s[:i])+"://"+host, s[authEnd:]
+		head, rest = s[:authEnd], s[authEnd:]
+		if scheme := strings.ToLower(s[:i]); scheme != s[:i] || host != s[i+3:authEnd] {
+			head = scheme + "://" + host
+		}
 	}
-	u, err := url.Parse(head + requote(rest))
+	// Most URLs need no change: parse s itself rather than a copy.
+	full := s
+	if q := requote(rest); q != rest || len(head)+len(rest) != len(s) || head != s[:len(head)] {
+		full = head + q
+	}
+	u, err := url.Parse(full)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidURL, redactURLError(err))
 	}
@@ -259,12 +267,17 @@ func asciiAuthority(auth string) (string, error) {
 	if strings.HasPrefix(host, "*") || strings.HasPrefix(host, ".") {
 		return "", fmt.Errorf("%w: invalid host %q", ErrInvalidURL, host)
 	}
-	ascii := true
+	ascii, lower := true, true
 	for i := 0; i < len(host); i++ {
-		if host[i] >= 0x80 {
+		if c := host[i]; c >= 0x80 {
 			ascii = false
 			break
+		} else if 'A' <= c && c <= 'Z' {
+			lower = false
 		}
+	}
+	if ascii && lower {
+		return auth, nil
 	}
 	if !ascii {
 		h, err := idna.Lookup.ToASCII(host)

@@ -28,6 +28,7 @@ type call struct {
 	retry   *retry.Policy // nil: one attempt per hop
 
 	conn         connState     // how the attempt under way got its connection
+	first        http.Request  // the first request, before it gets its context
 	attempts     int           // requests sent, over all hops and retries
 	last         *http.Request // the request sent last
 	manualCookie string        // a Cookie header set by hand, sent to the origin only

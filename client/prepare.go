@@ -71,7 +71,10 @@ func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Reque
 		header.Set("Content-Type", ctype)
 	}
 
-	req := &http.Request{
+	// The request is built in c and copied once by WithContext: an
+	// http.Request's context can only be set on a copy.
+	req := &c.first
+	*req = http.Request{
 		Method:        method,
 		URL:           u,
 		Proto:         "HTTP/1.1",

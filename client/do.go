@@ -55,20 +55,47 @@ type call struct {
 // [ErrTooManyRedirects], [ErrInvalidURL], [ErrBodyTooLarge] or the cause.
 // A done ctx fails the call at once without sending anything.
 func (s *Session) Do(ctx context.Context, r *Request) (*Response, error) {
+	return s.exchange(ctx, r, new(exchange))
+}
+
+// exchange is what one call allocates once: its state, its final response
+// and, for Get and the like, its Request. They are allocated together
+// because they live together: the response's request context refers to
+// the call through its connection trace.
+type exchange struct {
+	c    call
+	resp Response
+	req  Request
+}
+
+// send sends a request built from method, url and opts, in x.
+func (s *Session) send(ctx context.Context, method, url string, opts []RequestOption) (*Response, error) {
+	x := new(exchange)
+	x.req = Request{Method: method, URL: url}
+	for _, o := range opts {
+		if o != nil {
+			o.applyRequest(&x.req)
+		}
+	}
+	return s.exchange(ctx, &x.req, x)
+}
+
+// exchange runs the call of r in x and logs it.
+func (s *Session) exchange(ctx context.Context, r *Request, x *exchange) (*Response, error) {
 	start := time.Now()
-	resp, err := s.do(ctx, r, start)
+	resp, err := s.do(ctx, r, x, start)
 	if ce := s.logger.Check(zap.DebugLevel, "request"); ce != nil {
 		s.logRequest(ce, r, resp, err, start)
 	}
 	return resp, err
 }
 
-func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Response, error) {
+func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Time) (*Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, s.requestError(r, nil, classify(ctx, err))
 	}
 	ctx, cancel := s.withTimeout(ctx, r)
-	c := new(call)
+	c := &x.c
 	ctx = c.conn.trace(ctx)
 	req, err := s.prepare(ctx, r, c)
 	if err != nil {
@@ -92,7 +119,8 @@ func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Respons
 		}
 		return nil, c.error(lastURL(req, history), err)
 	}
-	resp := newResponse(hresp, history, start)
+	resp := &x.resp
+	resp.init(hresp, history, start)
 	resp.maxBody = c.maxBody
 	resp.Attempts = c.attempts
 	if c.stream {

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -50,6 +53,10 @@ func runChild(d driver, w *workload, timeout time.Duration) childResult {
 	if err != nil {
 		return childResult{Error: err.Error()}
 	}
+	stop, err := startProfiles(w, d.name)
+	if err != nil {
+		return childResult{Error: err.Error()}
+	}
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -57,6 +64,7 @@ func runChild(d driver, w *workload, timeout time.Duration) childResult {
 	err = run(ctx, w.warmup, w.warmup+w.n, lat)
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
+	stop()
 	if err != nil {
 		return childResult{Error: err.Error()}
 	}
@@ -82,6 +90,31 @@ func runChild(d driver, w *workload, timeout time.Duration) childResult {
 		Bytes:    float64(after.TotalAlloc-before.TotalAlloc) / float64(w.n),
 		Conns:    conns,
 	}
+}
+
+// startProfiles starts a CPU profile and records every allocation, when
+// w asks for profiles. The func it returns writes them.
+func startProfiles(w *workload, driver string) (stop func(), err error) {
+	if w.profile == "" {
+		return func() {}, nil
+	}
+	name := filepath.Join(w.profile, fmt.Sprintf("%s-%s-%d", strings.ReplaceAll(driver, "/", "_"), w.proto, w.size))
+	cpu, err := os.Create(name + ".cpu.pprof")
+	if err != nil {
+		return nil, err
+	}
+	runtime.MemProfileRate = 1
+	if err := pprof.StartCPUProfile(cpu); err != nil {
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		cpu.Close()
+		if f, err := os.Create(name + ".mem.pprof"); err == nil {
+			pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+	}, nil
 }
 
 func childMain(name string, w *workload, timeout time.Duration) int {

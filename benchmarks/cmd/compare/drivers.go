@@ -25,16 +25,17 @@ import (
 
 // workload is what one child process measures.
 type workload struct {
-	urls   []string // one per host; request i goes to urls[i%len(urls)]
-	n      int      // requests measured
-	c      int      // concurrency
-	size   int      // expected body size
-	batch  int      // requests per Gather call
-	cert   string   // PEM file of the server's certificate
-	roots  *x509.CertPool
-	proto  string // "h1" or "h2"
-	warmup int
-	ctl    int // the server's control port
+	urls    []string // one per host; request i goes to urls[i%len(urls)]
+	n       int      // requests measured
+	c       int      // concurrency
+	size    int      // expected body size
+	batch   int      // requests per Gather call
+	cert    string   // PEM file of the server's certificate
+	roots   *x509.CertPool
+	proto   string // "h1" or "h2"
+	warmup  int
+	ctl     int    // the server's control port
+	profile string // directory for profiles, or ""
 }
 
 // A driver sends a workload with one client library.

@@ -45,6 +45,7 @@ func main() {
 		pin      = flag.Bool("pin", true, "pin the server to CPU 1 and the clients to CPU 0 with taskset")
 		jsonOut  = flag.String("json", "", "write every sample to this file as JSON")
 		mdOut    = flag.String("out", "", "write the report to this file as well")
+		profile  = flag.String("profile", "", "write CPU and allocation profiles of every measured run into this `dir`")
 		serveArg = flag.Bool("serve", false, "internal: run the server")
 		child    = flag.String("child", "", "internal: measure this driver")
 		certFile = flag.String("cert", "", "internal: certificate file")
@@ -68,7 +69,7 @@ func main() {
 	case *child != "":
 		w := &workload{
 			urls: urls(*proto, *hosts, *port, *size), n: *n, c: *conc, size: *size,
-			batch: *batch, cert: *certFile, proto: *proto, warmup: *warmup, ctl: *ctlPort,
+			batch: *batch, cert: *certFile, proto: *proto, warmup: *warmup, ctl: *ctlPort, profile: *profile,
 		}
 		os.Exit(childMain(*child, w, *timeout))
 	}
@@ -77,7 +78,7 @@ func main() {
 	}
 	cfg := runConfig{
 		n: *n, c: *conc, hosts: *hosts, reps: *reps, warmup: *warmup, batch: *batch, timeout: *timeout,
-		pin: *pin && canPin(),
+		pin: *pin && canPin(), profile: *profile,
 	}
 	for _, p := range strings.Split(*protos, ",") {
 		if p != "h1" && p != "h2" {
@@ -173,6 +174,7 @@ type runConfig struct {
 	n, c, hosts, reps, warmup, batch int
 	timeout                          time.Duration
 	pin                              bool
+	profile                          string
 	cases                            []testCase
 	drivers                          []driver
 }
@@ -309,6 +311,9 @@ func measure(cfg runConfig, self string, srv *server, d driver, tc testCase, por
 		"-n", strconv.Itoa(cfg.n), "-c", strconv.Itoa(cfg.c), "-hosts", strconv.Itoa(cfg.hosts),
 		"-port", strconv.Itoa(port), "-ctl", strconv.Itoa(srv.info.Ctl), "-cert", certFile, "-warmup", strconv.Itoa(cfg.warmup),
 		"-batch", strconv.Itoa(cfg.batch), "-timeout", cfg.timeout.String())
+	if cfg.profile != "" {
+		cmd.Args = append(cmd.Args, "-profile", cfg.profile)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()

@@ -29,6 +29,7 @@ type call struct {
 
 	conn         connState     // how the attempt under way got its connection
 	first        http.Request  // the first request, before it gets its context
+	defaults     [3]string     // the values of the default headers
 	attempts     int           // requests sent, over all hops and retries
 	last         *http.Request // the request sent last
 	manualCookie string        // a Cookie header set by hand, sent to the origin only

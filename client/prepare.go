@@ -44,12 +44,12 @@ func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Reque
 	}
 
 	header := make(http.Header, len(s.cfg.header)+len(r.header)+4)
-	// The default values share one array; each slice is capped at its
+	// The default values live in the call; each slice is capped at its
 	// length, so appending to one never writes over the next.
-	defaults := &[3]string{UserAgent, "*/*", acceptEncoding}
-	header["User-Agent"] = defaults[0:1:1]
-	header["Accept"] = defaults[1:2:2]
-	header["Accept-Encoding"] = defaults[2:3:3]
+	c.defaults = [3]string{UserAgent, "*/*", acceptEncoding}
+	header["User-Agent"] = c.defaults[0:1:1]
+	header["Accept"] = c.defaults[1:2:2]
+	header["Accept-Encoding"] = c.defaults[2:3:3]
 	for k, vs := range s.cfg.header {
 		header[k] = vs
 	}

@@ -87,8 +87,7 @@ func Map[T any](ctx context.Context, p *Pool, reqs iter.Seq[*client.Request], fn
 					break
 				}
 				outstanding++
-				ectx, ecancel := context.WithCancel(ctx)
-				p.enqueue(ctx, ectx, ecancel, r, settle)
+				p.enqueue(ctx, p.newEntry(), r, settle)
 			}
 			if outstanding == 0 {
 				if more && ctx.Err() != nil {

@@ -181,21 +181,29 @@ func (p *Pool) Session() *client.Session { return p.s }
 // aborted. Canceling the future does the same. After Close or Shutdown the
 // future resolves with [ErrClosed].
 func (p *Pool) Do(ctx context.Context, r *client.Request) *future.Future[*client.Response] {
-	ectx, cancel := context.WithCancel(ctx)
-	f, resolve := future.NewWithCancel[*client.Response](cancel)
-	p.enqueue(ctx, ectx, cancel, r, resolve)
+	e := p.newEntry()
+	f, resolve := future.NewWithCancel[*client.Response](e.cancel)
+	p.enqueue(ctx, e, r, resolve)
 	return f
 }
 
-// enqueue queues r, to be settled through res.
-func (p *Pool) enqueue(ctx, ectx context.Context, cancel context.CancelFunc, r *client.Request, res func(*client.Response, error)) {
+// newEntry returns an entry of p, not yet queued.
+func (p *Pool) newEntry() *entry {
+	e := &entry{pool: p, index: -1}
+	e.call.Admitted = p.lim
+	return e
+}
+
+// enqueue queues r in e, to be settled through res.
+func (p *Pool) enqueue(ctx context.Context, e *entry, r *client.Request, res func(*client.Response, error)) {
+	e.task = &requestTask{r: r, res: res}
 	u, err := p.s.ResolveURL(r)
 	if err != nil {
-		cancel()
 		res(nil, &client.RequestError{Method: methodOf(r), URL: redact.String(r.URL), Err: err})
 		return
 	}
-	p.submit(ctx, ectx, cancel, limiter.HostKey(u), &requestTask{r: r, res: res})
+	e.key = limiter.HostKey(u)
+	p.submit(ctx, e)
 }
 
 // Get queues a GET request. See [Pool.Do].

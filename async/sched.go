@@ -5,19 +5,23 @@ import (
 	"context"
 	"time"
 
+	"github.com/requests3/requests/internal/attempt"
 	"github.com/requests3/requests/limiter"
 )
 
 // entry is one piece of work in the pool: queued in its host's FIFO,
 // waiting in the timer heap for a retry backoff, or running on a worker.
 type entry struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	stop   func() bool // unregisters the cancellation callback
-	key    string
-	host   *host
-	task   task
-	tries  int // attempts made so far
+	pool *Pool
+	ctx  context.Context // the caller's
+	stop func() bool     // unregisters the callback on ctx, if any
+	// call aborts the attempt under way: the session binds its own
+	// cancel func to it, so an entry needs no context of its own.
+	call  attempt.Call
+	key   string
+	host  *host
+	task  task
+	tries int // attempts made so far
 
 	state      entryState
 	prev, next *entry    // in the host FIFO (queued) or the running list
@@ -30,7 +34,8 @@ type entry struct {
 type entryState uint8
 
 const (
-	queued  entryState = iota // in its host's FIFO
+	fresh   entryState = iota // not yet queued
+	queued                    // in its host's FIFO
 	waiting                   // in the timer heap, for a retry backoff
 	running                   // handed to a worker
 	settled                   // resolved; in no structure

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/requests3/requests/internal/attempt"
 	"github.com/requests3/requests/internal/redact"
 	"github.com/requests3/requests/retry"
 	"go.uber.org/zap"
@@ -96,6 +97,9 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 		return nil, s.requestError(r, nil, classify(ctx, err))
 	}
 	ctx, cancel := s.withTimeout(ctx, r)
+	if ac := attempt.From(ctx); ac != nil {
+		ac.Bind(cancel) // the pool aborts the call through it
+	}
 	c := &x.c
 	ctx = c.conn.trace(ctx)
 	req, err := s.prepare(ctx, r, c)

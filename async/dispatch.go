@@ -60,54 +60,40 @@ func (p *Pool) submit(ctx context.Context, e *entry) {
 	h.queued++
 	p.queued++
 	p.push(e, false)
-	// Registered under the lock, so that finish always finds stop set. If
-	// ctx is already done, the callback runs at once, in its own
-	// goroutine, and waits for the lock.
-	if ctx.Done() != nil {
-		e.stop = context.AfterFunc(ctx, func() { p.abandon(e, nil) })
-	}
+	p.watch(e)
 	p.mu.Unlock()
 	p.signal()
-}
-
-// abandon drops e if it has not started, failing it with err, or with its
-// context's error if err is nil. It reports whether it dropped e.
-func (p *Pool) abandon(e *entry, err error) bool {
-	p.mu.Lock()
-	switch e.state {
-	case queued:
-		p.unlink(e)
-	case waiting:
-		heap.Remove(&p.timers, e.index)
-	default: // running: canceling it aborts it; or not queued, or settled
-		p.mu.Unlock()
-		return false
-	}
-	p.drop(e)
-	p.mu.Unlock()
-	if err == nil {
-		err = e.ctx.Err()
-	}
-	e.task.fail(err)
-	return true
 }
 
 // cancel is the cancel func of e's future: it drops e if it has not
 // started, and aborts it if it is running.
 func (e *entry) cancel() {
-	if e.pool.abandon(e, context.Canceled) {
-		if e.stop != nil {
-			e.stop()
-		}
+	p := e.pool
+	p.mu.Lock()
+	switch e.state {
+	case queued:
+		p.unlink(e)
+	case waiting:
+		p.unqueueTimer(e)
+	default: // running: abort it; not yet queued: submit sees it; or settled
+		p.mu.Unlock()
+		e.call.Cancel()
 		return
 	}
-	e.call.Cancel()
+	p.drop(e)
+	p.mu.Unlock()
+	p.signal()
+	e.task.fail(context.Canceled)
 }
+
+// unqueueTimer takes a waiting e out of the timer heap.
+func (p *Pool) unqueueTimer(e *entry) { heap.Remove(&p.timers, e.index) }
 
 // drop settles a queued or waiting e that is no longer in any structure.
 func (p *Pool) drop(e *entry) {
 	h := e.host
 	e.state = settled
+	p.unwatch(e)
 	h.queued--
 	p.queued--
 	p.failed++
@@ -302,6 +288,7 @@ func (p *Pool) finish(e *entry, o outcome) {
 		return
 	}
 	e.state = settled
+	p.unwatch(e)
 	if o.err != nil {
 		p.failed++
 	} else {
@@ -310,9 +297,6 @@ func (p *Pool) finish(e *entry, o outcome) {
 	p.forget(h)
 	p.mu.Unlock()
 	p.signal()
-	if e.stop != nil {
-		e.stop()
-	}
 	e.task.resolve(o)
 }
 

@@ -14,7 +14,9 @@ import (
 type entry struct {
 	pool *Pool
 	ctx  context.Context // the caller's
-	stop func() bool     // unregisters the callback on ctx, if any
+	// watch drops the entry if ctx is done while it is queued or waiting.
+	watch        *watcher
+	wprev, wnext *entry
 	// call aborts the attempt under way: the session binds its own
 	// cancel func to it, so an entry needs no context of its own.
 	call  attempt.Call
@@ -78,8 +80,9 @@ type sched struct {
 	done     uint64
 	failed   uint64
 	retried  uint64
-	closing  bool // no new work
-	aborting bool // cancel what is left
+	watchers map[<-chan struct{}]*watcher // by the Done channel of the contexts of entries
+	closing  bool                         // no new work
+	aborting bool                         // cancel what is left
 }
 
 func (s *sched) init(workers int) {

@@ -87,7 +87,7 @@ func Map[T any](ctx context.Context, p *Pool, reqs iter.Seq[*client.Request], fn
 					break
 				}
 				outstanding++
-				p.enqueue(ctx, p.newEntry(), r, settle)
+				p.enqueue(ctx, p.newRequestEntry(r), settle)
 			}
 			if outstanding == 0 {
 				if more && ctx.Err() != nil {

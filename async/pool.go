@@ -181,22 +181,45 @@ func (p *Pool) Session() *client.Session { return p.s }
 // aborted. Canceling the future does the same. After Close or Shutdown the
 // future resolves with [ErrClosed].
 func (p *Pool) Do(ctx context.Context, r *client.Request) *future.Future[*client.Response] {
-	e := p.newEntry()
+	e := p.newRequestEntry(r)
 	f, resolve := future.NewWithCancel[*client.Response](e.cancel)
-	p.enqueue(ctx, e, r, resolve)
+	p.enqueue(ctx, e, resolve)
 	return f
 }
 
 // newEntry returns an entry of p, not yet queued.
 func (p *Pool) newEntry() *entry {
-	e := &entry{pool: p, index: -1}
-	e.call.Admitted = p.lim
+	e := new(entry)
+	e.init(p)
 	return e
 }
 
-// enqueue queues r in e, to be settled through res.
-func (p *Pool) enqueue(ctx context.Context, e *entry, r *client.Request, res func(*client.Response, error)) {
-	e.task = &requestTask{r: r, res: res}
+// init readies a new entry of p.
+func (e *entry) init(p *Pool) {
+	e.pool, e.index = p, -1
+	e.call.Admitted = p.lim
+}
+
+// requestEntry is an entry and its request, allocated together.
+type requestEntry struct {
+	entry
+	rt requestTask
+}
+
+// newRequestEntry returns an entry of p for r, not yet queued.
+func (p *Pool) newRequestEntry(r *client.Request) *entry {
+	re := new(requestEntry)
+	re.init(p)
+	re.rt.r = r
+	re.task = &re.rt
+	return &re.entry
+}
+
+// enqueue queues e, made by newRequestEntry, to be settled through res.
+func (p *Pool) enqueue(ctx context.Context, e *entry, res func(*client.Response, error)) {
+	rt := e.task.(*requestTask)
+	rt.res = res
+	r := rt.r
 	u, err := p.s.ResolveURL(r)
 	if err != nil {
 		res(nil, &client.RequestError{Method: methodOf(r), URL: redact.String(r.URL), Err: err})

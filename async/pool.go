@@ -226,6 +226,7 @@ func (p *Pool) enqueue(ctx context.Context, e *entry, res func(*client.Response,
 		return
 	}
 	e.key = limiter.HostKey(u)
+	e.call.URL, e.call.Request = u, r // the session takes it on the first attempt
 	p.submit(ctx, e)
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/requests3/requests/internal/attempt"
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/idna"
 )
@@ -38,9 +39,12 @@ func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Reque
 	if err := checkTimeout("request", r.timeout); err != nil {
 		return nil, err
 	}
-	u, err := s.ResolveURL(r)
-	if err != nil {
-		return nil, err
+	u := attempt.From(ctx).TakeURL(r) // resolved by the pool already
+	if u == nil {
+		var err error
+		if u, err = s.ResolveURL(r); err != nil {
+			return nil, err
+		}
 	}
 
 	header := make(http.Header, len(s.cfg.header)+len(r.header)+4)

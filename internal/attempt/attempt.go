@@ -1,13 +1,15 @@
 // Package attempt is how the async pool and a session cooperate on one
 // attempt of a request. A context carrying a [Call] tells the session to
 // send each hop once (the pool schedules retries itself), tells the
-// limiter's middleware that the pool has admitted the request already, and
-// receives the session's own cancel func, so that the pool can abort the
-// attempt without a context of its own.
+// limiter's middleware that the pool has admitted the request already,
+// hands the session the URL the pool resolved, and receives the session's
+// own cancel func, so that the pool can abort the attempt without a
+// context of its own.
 package attempt
 
 import (
 	"context"
+	"net/url"
 	"sync"
 )
 
@@ -18,6 +20,12 @@ type key struct{}
 type Call struct {
 	// Admitted is the *limiter.Limiter that admitted the attempt, or nil.
 	Admitted any
+	// URL, when set, is what the session's ResolveURL returned for
+	// Request (a *client.Request), for the pool had to resolve it to find
+	// its host. The session takes it (setting it to nil) rather than
+	// resolving the URL again.
+	URL     *url.URL
+	Request any
 
 	mu       sync.Mutex // guards cancel and canceled
 	cancel   func()
@@ -33,6 +41,16 @@ func With(ctx context.Context, c *Call) context.Context {
 func From(ctx context.Context) *Call {
 	c, _ := ctx.Value(key{}).(*Call)
 	return c
+}
+
+// TakeURL returns the URL resolved for r and forgets it, or nil.
+func (c *Call) TakeURL(r any) *url.URL {
+	if c == nil || c.URL == nil || c.Request != r {
+		return nil
+	}
+	u := c.URL
+	c.URL, c.Request = nil, nil
+	return u
 }
 
 // IsSingle reports whether ctx carries a Call: a session sends each hop of

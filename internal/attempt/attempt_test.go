@@ -2,6 +2,7 @@ package attempt
 
 import (
 	"context"
+	"net/url"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -47,5 +48,23 @@ func TestCancel(t *testing.T) {
 		if got := c.Canceled(); got != (tt.want > 0 || tt.name == "unbound") {
 			t.Errorf("%s: Canceled() = %v", tt.name, got)
 		}
+	}
+}
+
+func TestTakeURL(t *testing.T) {
+	u, _ := url.Parse("http://a.test/")
+	r, other := new(int), new(int)
+	c := &Call{URL: u, Request: r}
+	if got := c.TakeURL(other); got != nil {
+		t.Errorf("TakeURL for another request = %v, want nil", got)
+	}
+	if got := c.TakeURL(r); got != u {
+		t.Errorf("TakeURL = %v, want %v", got, u)
+	}
+	if got := c.TakeURL(r); got != nil {
+		t.Errorf("second TakeURL = %v, want nil: a retry resolves the URL again", got)
+	}
+	if got := (*Call)(nil).TakeURL(r); got != nil {
+		t.Errorf("TakeURL on nil = %v, want nil", got)
 	}
 }

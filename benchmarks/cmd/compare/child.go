@@ -103,7 +103,9 @@ func startProfiles(w *workload, driver string) (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	runtime.MemProfileRate = 1
+	if w.memRate > 0 {
+		runtime.MemProfileRate = w.memRate
+	}
 	if err := pprof.StartCPUProfile(cpu); err != nil {
 		return nil, err
 	}

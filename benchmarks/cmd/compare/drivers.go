@@ -36,6 +36,7 @@ type workload struct {
 	warmup  int
 	ctl     int    // the server's control port
 	profile string // directory for profiles, or ""
+	memRate int    // runtime.MemProfileRate while profiling, if not 0
 }
 
 // A driver sends a workload with one client library.

@@ -46,6 +46,7 @@ func main() {
 		jsonOut  = flag.String("json", "", "write every sample to this file as JSON")
 		mdOut    = flag.String("out", "", "write the report to this file as well")
 		profile  = flag.String("profile", "", "write CPU and allocation profiles of every measured run into this `dir`")
+		memRate  = flag.Int("memprofilerate", 0, "with -profile, record one allocation in `n` bytes (1: all; 0: the runtime's default, which leaves CPU profiles true)")
 		serveArg = flag.Bool("serve", false, "internal: run the server")
 		child    = flag.String("child", "", "internal: measure this driver")
 		certFile = flag.String("cert", "", "internal: certificate file")
@@ -69,7 +70,7 @@ func main() {
 	case *child != "":
 		w := &workload{
 			urls: urls(*proto, *hosts, *port, *size), n: *n, c: *conc, size: *size,
-			batch: *batch, cert: *certFile, proto: *proto, warmup: *warmup, ctl: *ctlPort, profile: *profile,
+			batch: *batch, cert: *certFile, proto: *proto, warmup: *warmup, ctl: *ctlPort, profile: *profile, memRate: *memRate,
 		}
 		os.Exit(childMain(*child, w, *timeout))
 	}
@@ -78,7 +79,7 @@ func main() {
 	}
 	cfg := runConfig{
 		n: *n, c: *conc, hosts: *hosts, reps: *reps, warmup: *warmup, batch: *batch, timeout: *timeout,
-		pin: *pin && canPin(), profile: *profile,
+		pin: *pin && canPin(), profile: *profile, memRate: *memRate,
 	}
 	for _, p := range strings.Split(*protos, ",") {
 		if p != "h1" && p != "h2" {
@@ -175,6 +176,7 @@ type runConfig struct {
 	timeout                          time.Duration
 	pin                              bool
 	profile                          string
+	memRate                          int
 	cases                            []testCase
 	drivers                          []driver
 }
@@ -312,7 +314,7 @@ func measure(cfg runConfig, self string, srv *server, d driver, tc testCase, por
 		"-port", strconv.Itoa(port), "-ctl", strconv.Itoa(srv.info.Ctl), "-cert", certFile, "-warmup", strconv.Itoa(cfg.warmup),
 		"-batch", strconv.Itoa(cfg.batch), "-timeout", cfg.timeout.String())
 	if cfg.profile != "" {
-		cmd.Args = append(cmd.Args, "-profile", cfg.profile)
+		cmd.Args = append(cmd.Args, "-profile", cfg.profile, "-memprofilerate", strconv.Itoa(cfg.memRate))
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -65,9 +65,9 @@ func (p *Pool) submit(ctx context.Context, e *entry) {
 	p.signal()
 }
 
-// cancel is the cancel func of e's future: it drops e if it has not
+// Cancel is what canceling e's future does: it drops e if it has not
 // started, and aborts it if it is running.
-func (e *entry) cancel() {
+func (e *entry) Cancel() {
 	p := e.pool
 	p.mu.Lock()
 	switch e.state {
@@ -302,8 +302,9 @@ func (p *Pool) finish(e *entry, o outcome) {
 
 // requestTask sends a client.Request.
 type requestTask struct {
-	r   *client.Request
-	res func(*client.Response, error)
+	r       *client.Request
+	promise *future.Promise[*client.Response] // settled through this, or else
+	res     func(*client.Response, error)     // through this
 }
 
 func (t *requestTask) run(ctx context.Context, p *Pool, e *entry) outcome {
@@ -343,8 +344,16 @@ func (t *requestTask) run(ctx context.Context, p *Pool, e *entry) outcome {
 	return o
 }
 
-func (t *requestTask) resolve(o outcome) { t.res(o.resp, o.err) }
-func (t *requestTask) fail(err error)    { t.res(nil, err) }
+func (t *requestTask) resolve(o outcome) { t.settle(o.resp, o.err) }
+func (t *requestTask) fail(err error)    { t.settle(nil, err) }
+
+func (t *requestTask) settle(resp *client.Response, err error) {
+	if t.promise != nil {
+		t.promise.Resolve(resp, err)
+	} else {
+		t.res(resp, err)
+	}
+}
 
 // maxPause caps how long a Retry-After may pause a host.
 func (p *Pool) maxPause() time.Duration {
@@ -382,7 +391,7 @@ func (t *funcTask[T]) fail(err error) {
 // down. fn is not retried.
 func Go[T any](ctx context.Context, p *Pool, key string, fn func(ctx context.Context) (T, error)) *future.Future[T] {
 	e := p.newEntry()
-	f, resolve := future.NewWithCancel[T](e.cancel)
+	f, resolve := future.NewWithCancel[T](e.Cancel)
 	e.key, e.task = key, &funcTask[T]{fn: fn, res: resolve}
 	p.submit(ctx, e)
 	return f

@@ -87,7 +87,10 @@ func Map[T any](ctx context.Context, p *Pool, reqs iter.Seq[*client.Request], fn
 					break
 				}
 				outstanding++
-				p.enqueue(ctx, p.newRequestEntry(r), settle)
+				re := new(requestEntry)
+				re.init(p, r)
+				re.rt.res = settle
+				p.enqueue(ctx, re)
 			}
 			if outstanding == 0 {
 				if more && ctx.Err() != nil {

@@ -181,9 +181,12 @@ func (p *Pool) Session() *client.Session { return p.s }
 // aborted. Canceling the future does the same. After Close or Shutdown the
 // future resolves with [ErrClosed].
 func (p *Pool) Do(ctx context.Context, r *client.Request) *future.Future[*client.Response] {
-	e := p.newRequestEntry(r)
-	f, resolve := future.NewWithCancel[*client.Response](e.cancel)
-	p.enqueue(ctx, e, resolve)
+	pe := new(promisedEntry)
+	pe.init(p, r)
+	pe.promise.OnCancel(&pe.entry)
+	pe.rt.promise = &pe.promise
+	f := pe.promise.Future()
+	p.enqueue(ctx, &pe.requestEntry)
 	return f
 }
 
@@ -206,23 +209,25 @@ type requestEntry struct {
 	rt requestTask
 }
 
-// newRequestEntry returns an entry of p for r, not yet queued.
-func (p *Pool) newRequestEntry(r *client.Request) *entry {
-	re := new(requestEntry)
-	re.init(p)
+// init readies a new entry of p for r.
+func (re *requestEntry) init(p *Pool, r *client.Request) {
+	re.entry.init(p)
 	re.rt.r = r
 	re.task = &re.rt
-	return &re.entry
 }
 
-// enqueue queues e, made by newRequestEntry, to be settled through res.
-func (p *Pool) enqueue(ctx context.Context, e *entry, res func(*client.Response, error)) {
-	rt := e.task.(*requestTask)
-	rt.res = res
-	r := rt.r
+// promisedEntry is a requestEntry and its future, allocated together.
+type promisedEntry struct {
+	requestEntry
+	promise future.Promise[*client.Response]
+}
+
+// enqueue queues re, whose task says how to settle it.
+func (p *Pool) enqueue(ctx context.Context, re *requestEntry) {
+	e, r := &re.entry, re.rt.r
 	u, err := p.s.ResolveURL(r)
 	if err != nil {
-		res(nil, &client.RequestError{Method: methodOf(r), URL: redact.String(r.URL), Err: err})
+		e.task.fail(&client.RequestError{Method: methodOf(r), URL: redact.String(r.URL), Err: err})
 		return
 	}
 	e.key = limiter.HostKey(u)

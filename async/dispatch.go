@@ -18,6 +18,14 @@ import (
 // signal.
 const blockedPoll = 20 * time.Millisecond
 
+// timerSlack is how late a timer may fire and still take its token at the
+// time it was due. Without it, every late wake-up of the dispatcher would
+// stretch the interval between tokens (a bucket with a burst of one cannot
+// hold the time it lost), and a host limited to 250 requests a second would
+// get 220. A wake-up later than this is taken at face value, so that a
+// stalled dispatcher does not catch up in a burst.
+const timerSlack = 2 * time.Millisecond
+
 // task is the work of an entry.
 type task interface {
 	// run does one attempt on a worker and says whether to retry.
@@ -158,6 +166,7 @@ func (p *Pool) fire(now time.Time) {
 		t := heap.Pop(&p.timers).(timer)
 		if h := t.h; h != nil {
 			h.state = idle
+			h.due = t.at
 			if h.head != nil {
 				h.state = ready
 				p.ready.pushBack(h)
@@ -188,10 +197,19 @@ func (p *Pool) assign(now time.Time) {
 			p.forget(h)
 			continue
 		}
-		permit, wait, ok := p.lim.TryAcquire(h.key, now)
+		at := now
+		if !h.due.IsZero() {
+			if earliest := now.Add(-timerSlack); h.due.After(earliest) {
+				at = h.due
+			} else {
+				at = earliest
+			}
+			h.due = time.Time{}
+		}
+		permit, wait, ok := p.lim.TryAcquire(h.key, at)
 		if !ok {
 			if wait > 0 {
-				h.state, h.at = timed, now.Add(wait)
+				h.state, h.at = timed, at.Add(wait)
 				heap.Push(&p.timers, timer{at: h.at, h: h})
 			} else {
 				h.state = blocked

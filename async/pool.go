@@ -190,6 +190,23 @@ func (p *Pool) Do(ctx context.Context, r *client.Request) *future.Future[*client
 	return f
 }
 
+// Submit queues r like [Pool.Do] and calls done once with its outcome,
+// instead of returning a future: the way to consume results as they come
+// when the set of requests grows as results arrive (a crawler's frontier).
+// ctx bounds the request as for Do, and Submit blocks for queue room as Do
+// does; if it cannot queue r, done is called before Submit returns.
+//
+// done runs on one of the pool's workers, which waits for it: it must be
+// quick, and it must not submit to the pool itself (with a full queue it
+// would wait for room that only the workers can make). Hand new work to
+// another goroutine instead.
+func (p *Pool) Submit(ctx context.Context, r *client.Request, done func(*client.Response, error)) {
+	re := new(requestEntry)
+	re.init(p, r)
+	re.rt.res = done
+	p.enqueue(ctx, re)
+}
+
 // newEntry returns an entry of p, not yet queued.
 func (p *Pool) newEntry() *entry {
 	e := new(entry)

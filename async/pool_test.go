@@ -459,3 +459,39 @@ func TestSharedLimiterAdmitsOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestSubmitCallsDoneOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{latency: time.Second}
+		p := newPool(t, rec, async.Workers(2))
+		var mu sync.Mutex
+		got := map[string]int{}
+		done := func(r *client.Response, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				got["error"]++
+				return
+			}
+			got[r.URL.Path]++
+		}
+		for i := range 5 {
+			p.Submit(context.Background(), client.NewRequest("GET", fmt.Sprintf("http://a.test/%d", i)), done)
+		}
+		p.Submit(context.Background(), client.NewRequest("GET", "no scheme"), done)
+		mu.Lock()
+		if got["error"] != 1 {
+			t.Errorf("invalid request: done called %d times before Submit returned, want 1", got["error"])
+		}
+		mu.Unlock()
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range 5 {
+			if n := got[fmt.Sprintf("/%d", i)]; n != 1 {
+				t.Errorf("request %d: done called %d times, want 1", i, n)
+			}
+		}
+	})
+}

@@ -53,6 +53,7 @@ type host struct {
 
 	state hostState
 	at    time.Time // timed: when to try again
+	due   time.Time // ready after a timer: when the timer was due
 	index int       // timed: position in the timer heap
 	prev  *host     // in the ready or blocked list
 	next  *host

@@ -124,23 +124,23 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 		}
 		return nil, c.error(lastURL(req, history), err)
 	}
+	if r.progress != nil {
+		watchProgress(hresp, r.progress, 0, hresp.ContentLength)
+	}
 	resp := &x.resp
 	resp.init(hresp, history, start)
 	resp.maxBody = c.maxBody
 	resp.Attempts = c.attempts
 	if c.stream {
-		rd, err := r.decodeStream(hresp)
-		if err != nil {
-			hresp.Body.Close()
-			cancel()
-			return nil, c.error(hresp.Request.URL, err)
-		}
-		resp.Body = &streamBody{rd: rd, raw: hresp.Body, ctx: ctx, cancel: cancel}
+		rd := r.decodeStream(hresp)
+		resp.Body = &streamBody{rd: rd, raw: rd, ctx: ctx, cancel: cancel}
 	} else {
-		err := resp.readAll(hresp, c.maxBody)
+		// Classify before cancel: after it, every error would look like
+		// the caller's cancellation.
+		err := classify(ctx, resp.readAll(hresp, c.maxBody, r.rawBody()))
 		cancel()
 		if err != nil {
-			return nil, c.error(hresp.Request.URL, classify(ctx, err))
+			return nil, c.error(hresp.Request.URL, err)
 		}
 	}
 	resp.Elapsed = time.Since(start)
@@ -393,10 +393,12 @@ func (c *call) redirect(req *http.Request, resp *http.Response, loc string) (*ht
 	}
 	// Authorization is derived afresh for each hop (addCredentials); a
 	// Proxy-Authorization set by hand stays until the redirect leaves the
-	// origin.
+	// origin, and so does Proxy-Authenticate, as net/http treats it
+	// (CVE-2025-4673).
 	next.Header.Del("Authorization")
 	if c.stripped {
 		next.Header.Del("Proxy-Authorization")
+		next.Header.Del("Proxy-Authenticate")
 	}
 	next.Header.Del("Cookie")
 	next.Header.Del("Cookie2")

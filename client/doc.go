@@ -15,10 +15,10 @@
 // # Requests
 //
 // Request options read like Requests' keyword arguments: [Params], [Param],
-// [Header], [RemoveHeader], [Form], [JSON], [Body], [Cookies], [UseAuth],
-// [BasicAuth], [DigestAuth], [BearerAuth], [TokenSourceAuth], [NetrcAuth],
-// [Timeout], [MaxRedirects], [Stream],
-// [OnRequest] and [OnResponse]. A [Request] built with [NewRequest] is a
+// [Header], [RemoveHeader], [Form], [JSON], [Body], [BodyChunks], [Files],
+// [AddFile], [Cookies], [UseAuth], [BasicAuth], [DigestAuth],
+// [BearerAuth], [TokenSourceAuth], [NetrcAuth], [Timeout], [MaxRedirects],
+// [Stream], [OnProgress], [Decompress], [OnRequest] and [OnResponse]. A [Request] built with [NewRequest] is a
 // plain value that can be queued, retried and prepared ([Session.Prepare]).
 //
 // # Responses
@@ -27,8 +27,28 @@
 // body size), so a forgotten Close never leaks a connection: [Response.Bytes],
 // [Response.Text], [Response.JSON] and [DecodeJSON] read it. With [Stream]
 // the body is left open for [Response.Body] or [Response.WriteTo], and the
-// caller must call [Response.Close]. A 4xx or 5xx status is not an error
+// caller must call [Response.Close]. [Response.Lines] and [Response.Chunks]
+// iterate over a body as it arrives and close it when the loop ends.
+// [Response.Text] decodes the body by its character set (see
+// [Response.Encoding]), and [Response.Links] and [Response.Link] read Link
+// headers, as used for pagination. A 4xx or 5xx status is not an error
 // unless the caller asks with [Response.CheckStatus].
+//
+// # Uploads, downloads and content decoding
+//
+// Request bodies are streamed, never copied into memory: [Body] takes any
+// io.Reader, [BodyChunks] an iterator of chunks (sent with chunked
+// encoding), and [Files] and [AddFile] build a multipart/form-data body
+// with [Form] fields from [File] values ([FileFromPath], [FileFromBytes] or
+// any reader), written through a pipe while the request is sent. Bodies
+// that can be read again are rewound for redirects and retries; others are
+// sent once. [OnProgress] reports a response body as it arrives, and
+// [Session.Download] writes one to a file, resuming a cut transfer with a
+// Range request and renaming the file into place once complete. Response
+// bodies are decoded from gzip, deflate, br and zstd (stacked codings
+// included) unless the request asks for the body as sent with
+// [Decompress]; the maximum body size applies to the decoded size, and a
+// body that cannot be decoded fails with [ErrContentDecoding].
 //
 // # Cookies
 //
@@ -81,6 +101,21 @@
 // connections are opened (Unix sockets, tunnels). [Session.HTTPClient]
 // gives libraries that take an [*http.Client] all of the above.
 //
+// # Proxies and TLS
+//
+// A session takes its proxies from HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and
+// NO_PROXY as they are when it is created; [WithProxies] sets them by
+// scheme and host as Requests' proxies map does, [WithProxy] with a
+// function, and [WithoutProxy] turns them off. http, https, socks5 and
+// socks5h proxies work; https requests go through a CONNECT tunnel, and
+// proxy credentials never reach a server. Proxy failures wrap [ErrProxy].
+//
+// TLS is verified, with TLS 1.2 at least. [WithRootCAs] and [WithCAFile]
+// set the trusted authorities, [WithClientCert] and [WithClientCertFile]
+// a client certificate, and [WithInsecureSkipVerify] turns verification
+// off for one session, with a warning in its log. TLS settings belong to a
+// session, like its connections: there are no per-request TLS options.
+//
 // # Logging
 //
 // [WithLogger] logs one debug entry per call (method, redacted URL, status,
@@ -100,6 +135,8 @@
 // Errors are [*RequestError] values wrapping a sentinel that callers test
 // with [errors.Is]: [ErrTimeout] (which is also
 // [context.DeadlineExceeded]), [ErrConnect], [ErrTooManyRedirects] (as a
-// [*RedirectError]), [ErrInvalidURL], [ErrInvalidHeader], [ErrInvalidRequest]
-// and [ErrBodyTooLarge]. [Response.CheckStatus] returns a [*StatusError].
+// [*RedirectError]), [ErrInvalidURL], [ErrInvalidHeader],
+// [ErrInvalidRequest], [ErrBodyTooLarge], [ErrContentDecoding] and
+// [ErrProxy] (with ErrConnect or ErrInvalidURL).
+// [Response.CheckStatus] returns a [*StatusError].
 package client

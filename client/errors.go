@@ -46,6 +46,12 @@ var (
 	// ErrInvalidRequest reports a request that cannot be built: conflicting
 	// body options, a value that cannot be encoded as JSON, a bad method.
 	ErrInvalidRequest = errors.New("client: invalid request")
+
+	// ErrContentDecoding reports a response body that could not be decoded
+	// from its Content-Encoding: a corrupt or truncated gzip, deflate, br
+	// or zstd stream, or a zstd stream that needs more than 8 MiB of
+	// window. A connection that fails mid-body is not a decoding error.
+	ErrContentDecoding = errors.New("client: content decoding failed")
 )
 
 // timeoutError is the type of ErrTimeout. It matches context.DeadlineExceeded
@@ -159,7 +165,7 @@ func classifyConn(ctx context.Context, err error, connecting bool) error {
 
 // isClassified reports whether err already carries one of the sentinels.
 func isClassified(err error) bool {
-	for _, s := range []error{ErrTimeout, ErrConnect, ErrBodyTooLarge, ErrInvalidURL, ErrTooManyRedirects, ErrInvalidHeader, ErrInvalidRequest} {
+	for _, s := range []error{ErrTimeout, ErrConnect, ErrBodyTooLarge, ErrInvalidURL, ErrTooManyRedirects, ErrInvalidHeader, ErrInvalidRequest, ErrContentDecoding} {
 		if errors.Is(err, s) {
 			return true
 		}

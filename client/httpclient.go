@@ -3,7 +3,6 @@ package client
 import (
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 )
 
@@ -101,12 +100,17 @@ func (a *adapted) rawEncoding() bool {
 }
 
 // decodeStream returns the body of a streamed response, decoded unless the
-// request came through the adapter with its own Accept-Encoding.
-func (r *Request) decodeStream(h *http.Response) (io.Reader, error) {
-	if r.from != nil && r.from.rawEncoding() {
-		return h.Body, nil
-	}
-	return decode(h, h.Body)
+// request asked for it as sent.
+func (r *Request) decodeStream(h *http.Response) io.ReadCloser {
+	rc, _ := decode(h, r.rawBody())
+	return rc
+}
+
+// rawBody reports whether the response body is to be left as sent: asked
+// with Decompress(false), or by a request that came through the adapter
+// with its own Accept-Encoding.
+func (r *Request) rawBody() bool {
+	return r.noDecode || (r.from != nil && r.from.rawEncoding())
 }
 
 // response turns a streamed response back into an *http.Response whose
@@ -137,21 +141,6 @@ func (a *adapted) response(r *Response) *http.Response {
 		out.Uncompressed = true
 	}
 	return out
-}
-
-// decodable reports whether the session decodes the body of h: it has
-// content codings, and all of them are known.
-func decodable(h *http.Response) bool {
-	ce := contentEncoding(h)
-	if ce == "" {
-		return false
-	}
-	for _, c := range strings.Split(ce, ",") {
-		if decoders[strings.TrimSpace(c)] == nil {
-			return false
-		}
-	}
-	return true
 }
 
 // onceCloser closes a caller's body at most once: the transport closes it

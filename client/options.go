@@ -91,8 +91,9 @@ type config struct {
 	hooks        hooks
 	transport    http.RoundTripper
 	mounts       []mount
-	proxy        func(*http.Request) (*url.URL, error)
+	proxy        func(*http.Request) (*url.URL, error) // nil: from the environment
 	tlsConfig    *tls.Config
+	tlsOpts      tlsOptions
 	dial         DialFunc
 	retry        *retry.Policy
 	limiter      *limiter.Limiter
@@ -119,10 +120,15 @@ func WithTimeouts(t Timeouts) Option {
 	return optionFunc(func(c *config) { c.timeouts = t })
 }
 
-// WithBaseURL sets the URL that relative request URLs are resolved against,
-// like a browser resolves links: "users/1" against "https://api.test/v1/"
-// gives "https://api.test/v1/users/1". An invalid base URL makes every
-// request fail with [ErrInvalidURL].
+// WithBaseURL sets the URL that request URLs without a scheme are joined
+// to. The base is a prefix, not a page a link is resolved against: the
+// request's path is appended to the base's path with one slash between
+// them, whether either has a slash there or not. Under
+// "https://api.test/v1" (or "https://api.test/v1/"), "users/1" and
+// "/users/1" both give "https://api.test/v1/users/1", and "?page=2" gives
+// "https://api.test/v1?page=2". A query in the base is kept, with the
+// request's query after it. A request URL with a scheme ignores the base.
+// An invalid base URL makes every request fail with [ErrInvalidURL].
 func WithBaseURL(base string) Option {
 	return optionFunc(func(c *config) {
 		u, err := parseURL(base)
@@ -198,15 +204,10 @@ func WithTransport(rt http.RoundTripper) Option {
 	return optionFunc(func(c *config) { c.transport = rt })
 }
 
-// WithProxy sets the proxy function of the session's transport, as
-// [http.Transport.Proxy]. The default reads HTTP_PROXY, HTTPS_PROXY and
-// NO_PROXY from the environment.
-func WithProxy(proxy func(*http.Request) (*url.URL, error)) Option {
-	return optionFunc(func(c *config) { c.proxy = proxy })
-}
-
 // WithTLSConfig sets the TLS configuration of the session's transport. It
-// is cloned; TLS versions below 1.2 are raised to 1.2.
+// is cloned; TLS versions below 1.2 are raised to 1.2. [WithRootCAs],
+// [WithCAFile], [WithClientCert], [WithClientCertFile] and
+// [WithInsecureSkipVerify] apply over it, whatever the order.
 func WithTLSConfig(cfg *tls.Config) Option {
 	return optionFunc(func(c *config) { c.tlsConfig = cfg.Clone() })
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/requests3/requests/internal/attempt"
@@ -63,13 +64,39 @@ func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Reque
 	for _, k := range r.delHeader {
 		delete(header, k)
 	}
+	if _, ok := header["User-Agent"]; !ok {
+		// net/http sends its own User-Agent when the key is missing; an
+		// empty value makes it send none.
+		header["User-Agent"] = []string{}
+	}
 	if err := validHeader(header); err != nil {
 		return nil, err
 	}
 
-	rd, length, getBody, ctype, err := r.body.open()
+	rd, length, getBody, ctype, err := r.openBody()
 	if err != nil {
 		return nil, err
+	}
+	if r.from != nil {
+		// Through HTTPClient these headers mean what they mean to
+		// net/http: nothing; the adapted request carries its own length
+		// and host.
+		delete(header, "Content-Length")
+		delete(header, "Host")
+	}
+	if length, err = contentLength(header, rd, length); err != nil {
+		return nil, err
+	}
+	host := u.Host
+	if h, ok := header["Host"]; ok {
+		// net/http sends req.Host and ignores a Host header.
+		if len(h) > 0 && h[0] != "" {
+			host = h[0]
+		}
+		delete(header, "Host")
+		if len(h) > 1 || !httpguts.ValidHostHeader(host) {
+			return nil, fmt.Errorf("%w: %q is not a host", ErrInvalidHeader, "Host")
+		}
 	}
 	if ctype != "" && header.Get("Content-Type") == "" {
 		header.Set("Content-Type", ctype)
@@ -85,12 +112,16 @@ func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Reque
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        header,
-		Host:          u.Host,
+		Host:          host,
 		ContentLength: length,
 		GetBody:       getBody,
 	}
 	if rd != nil {
-		req.Body = io.NopCloser(rd)
+		if pb, ok := rd.(*pipeBody); ok {
+			req.Body = pb // its Close stops its writer
+		} else {
+			req.Body = io.NopCloser(rd)
+		}
 		if length == 0 {
 			req.Body = http.NoBody
 		}
@@ -144,21 +175,26 @@ func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Reque
 }
 
 // ResolveURL returns the absolute URL that r is sent to: r.URL re-quoted,
-// with an internationalised host name converted to punycode, resolved
-// against the session's base URL, and with r's params merged into the query.
+// with an internationalised host name converted to punycode, joined to the
+// session's base URL (see [WithBaseURL]), and with r's params appended to
+// the query, before any fragment. Params are added only to URLs whose scheme
+// starts with "http", as in Requests.
 func (s *Session) ResolveURL(r *Request) (*url.URL, error) {
 	if s.cfg.err != nil {
 		return nil, s.cfg.err
 	}
-	u, err := parseURL(r.URL)
-	if err != nil {
-		return nil, err
+	u := &url.URL{} // an empty URL means the base URL itself
+	if s.cfg.baseURL == nil || strings.TrimSpace(r.URL) != "" {
+		var err error
+		if u, err = parseURL(r.URL); err != nil {
+			return nil, err
+		}
 	}
 	if !u.IsAbs() {
 		if s.cfg.baseURL == nil {
 			return nil, fmt.Errorf("%w: %q has no scheme (such as https://)", ErrInvalidURL, r.URL)
 		}
-		u = s.cfg.baseURL.ResolveReference(u)
+		u = joinBase(s.cfg.baseURL, u)
 	}
 	if err := s.checkTarget(u); err != nil {
 		return nil, err
@@ -211,19 +247,30 @@ func parseURL(raw string) (*url.URL, error) {
 		}
 	}
 	head, rest := "", s
+	authStart := -1 // where the authority starts, after "scheme://" or "//"
 	if i := strings.Index(s, "://"); i > 0 && validScheme(s[:i]) {
-		authEnd := len(s)
-		if j := strings.IndexAny(s[i+3:], "/?#"); j >= 0 {
-			authEnd = i + 3 + j
+		head, authStart = s[:i+3], i+3
+		if scheme := strings.ToLower(s[:i]); scheme != s[:i] {
+			head = scheme + "://"
 		}
-		host, err := asciiAuthority(s[i+3 : authEnd])
+	} else if strings.HasPrefix(s, "//") {
+		head, authStart = "//", 2
+	}
+	if authStart >= 0 {
+		authEnd := len(s)
+		if j := strings.IndexAny(s[authStart:], "/?#"); j >= 0 {
+			authEnd = authStart + j
+		}
+		host, err := asciiAuthority(s[authStart:authEnd])
 		if err != nil {
 			return nil, err
 		}
-		head, rest = s[:authEnd], s[authEnd:]
-		if scheme := strings.ToLower(s[:i]); scheme != s[:i] || host != s[i+3:authEnd] {
-			head = scheme + "://" + host
+		if head == s[:authStart] && host == s[authStart:authEnd] {
+			head = s[:authEnd]
+		} else {
+			head += host
 		}
+		rest = s[authEnd:]
 	}
 	// Most URLs need no change: parse s itself rather than a copy.
 	full := s
@@ -262,17 +309,28 @@ func validScheme(s string) bool {
 func asciiAuthority(auth string) (string, error) {
 	userinfo, hostport := "", auth
 	if i := strings.LastIndex(auth, "@"); i >= 0 {
-		userinfo, hostport = auth[:i+1], auth[i+1:]
+		userinfo, hostport = quoteUserinfo(auth[:i])+"@", auth[i+1:]
 	}
 	if strings.HasPrefix(hostport, "[") {
-		return userinfo + hostport, nil // IPv6 literal; url.Parse checks it
+		// An IPv6 literal; url.Parse checks it, but lets through bytes in a
+		// zone that it then cannot write back.
+		for i := 0; i < len(hostport); i++ {
+			if hostport[i] >= 0x7f {
+				return "", fmt.Errorf("%w: invalid IPv6 host %q", ErrInvalidURL, hostport)
+			}
+		}
+		return userinfo + hostport, nil
 	}
 	host, port := hostport, ""
 	if i := strings.LastIndex(hostport, ":"); i >= 0 {
 		host, port = hostport[:i], hostport[i:]
 	}
-	if strings.HasPrefix(host, "*") || strings.HasPrefix(host, ".") {
+	if strings.HasPrefix(host, "*") || strings.HasPrefix(host, ".") || strings.Contains(host, ":") {
+		// A wildcard, an empty label, or an IPv6 address without brackets.
 		return "", fmt.Errorf("%w: invalid host %q", ErrInvalidURL, host)
+	}
+	if port != "" && strings.Trim(port[1:], "0123456789") != "" {
+		return "", fmt.Errorf("%w: invalid port %q", ErrInvalidURL, strings.TrimPrefix(port, ":"))
 	}
 	ascii, lower := true, true
 	for i := 0; i < len(host); i++ {
@@ -283,8 +341,8 @@ func asciiAuthority(auth string) (string, error) {
 			lower = false
 		}
 	}
-	if ascii && lower {
-		return auth, nil
+	if ascii && lower && userinfo == auth[:len(auth)-len(hostport)] {
+		return auth, nil // nothing to change
 	}
 	if !ascii {
 		h, err := idna.Lookup.ToASCII(host)
@@ -400,6 +458,15 @@ func validHeader(h http.Header) error {
 	return nil
 }
 
+// openBody returns what r sends: see body.open. Files make it a multipart
+// body.
+func (r *Request) openBody() (io.Reader, int64, func() (io.ReadCloser, error), string, error) {
+	if len(r.files) > 0 {
+		return r.openMultipart()
+	}
+	return r.body.open()
+}
+
 // open returns what the body sends: a reader, its length (-1 if unknown),
 // a function that returns a fresh copy for redirects and retries (nil if the
 // body cannot be rewound), and the Content-Type it implies.
@@ -424,6 +491,9 @@ func (b body) open() (io.Reader, int64, func() (io.ReadCloser, error), string, e
 		return rd, n, get, "", nil
 	case readerBody:
 		return readerBodyOf(b.reader, b.start)
+	case chunksBody:
+		seq := b.chunks
+		return newPipeBody(func(w io.Writer) error { return writeChunks(seq, w) }), -1, nil, "", nil
 	}
 	return nil, 0, nil, "", nil
 }
@@ -451,4 +521,32 @@ func readerBodyOf(rd io.Reader, start int64) (io.Reader, int64, func() (io.ReadC
 		return nil, 0, nil, "", fmt.Errorf("%w: body: %w", ErrInvalidRequest, err)
 	}
 	return first, end - start, rw.body, "", nil
+}
+
+// contentLength reconciles a Content-Length header set by hand with the
+// body, and removes the header: net/http writes Content-Length from
+// http.Request.ContentLength and ignores the header. A hand-set length is
+// used for a body whose length is unknown (so it is sent with that length
+// rather than chunked); for any other body it must match.
+func contentLength(header http.Header, rd io.Reader, length int64) (int64, error) {
+	vs, ok := header["Content-Length"]
+	if !ok {
+		return length, nil
+	}
+	delete(header, "Content-Length")
+	delete(header, "Transfer-Encoding")
+	if len(vs) == 0 || (len(vs) == 1 && vs[0] == "") {
+		return length, nil
+	}
+	n, err := strconv.ParseInt(vs[0], 10, 64)
+	if len(vs) != 1 || err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: %q is not a length", ErrInvalidHeader, "Content-Length")
+	}
+	switch {
+	case rd == nil && n == 0, length == n:
+		return length, nil
+	case rd != nil && length < 0:
+		return n, nil
+	}
+	return 0, fmt.Errorf("%w: %q is %d but the body has %d bytes", ErrInvalidHeader, "Content-Length", n, max(length, 0))
 }

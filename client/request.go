@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"io"
+	"iter"
 	"net/http"
 	"net/url"
 	"sort"
@@ -35,6 +36,9 @@ type Request struct {
 	redirects  int
 	redirSet   bool
 	stream     bool
+	noDecode   bool                    // Decompress(false)
+	progress   func(done, total int64) // OnProgress
+	files      []filePart              // multipart file parts, in order
 	maxBody    int64
 	maxBodySet bool
 	hooks      hooks
@@ -75,6 +79,7 @@ func (r *Request) Clone() *Request {
 	c.header = r.header.Clone()
 	c.delHeader = append([]string(nil), r.delHeader...)
 	c.cookies = append([]*http.Cookie(nil), r.cookies...)
+	c.files = append([]filePart(nil), r.files...)
 	c.body = r.body.clone()
 	c.hooks = r.hooks.clone()
 	return &c
@@ -118,7 +123,12 @@ func Param(key string, values ...string) RequestOption {
 }
 
 // Header sets request headers, replacing the session's headers of the same
-// name (compared case-insensitively).
+// name (compared case-insensitively). A Host header sets the host the
+// request names (net/http would otherwise ignore it); Content-Length is
+// described at [Body]. A name or value that cannot be sent (CR, LF or
+// another control character, a value starting with white space) fails the
+// request with [ErrInvalidHeader], whose message names the header but never
+// holds its value.
 type Header map[string]string
 
 func (h Header) applyRequest(r *Request) {
@@ -132,7 +142,9 @@ func (h Header) applyRequest(r *Request) {
 }
 
 // AddHeader adds values to a request header without replacing the values
-// already set on the request.
+// already set on the request, for headers sent more than once. Like
+// [Header], a request header replaces the session's header of that name:
+// the session's values are not kept.
 func AddHeader(key string, values ...string) RequestOption {
 	return requestOptionFunc(func(r *Request) {
 		if r.header == nil {
@@ -145,8 +157,11 @@ func AddHeader(key string, values ...string) RequestOption {
 	})
 }
 
-// RemoveHeader drops headers from this request, including those the
-// session would add (such as User-Agent or a session-wide header).
+// RemoveHeader drops headers from this request, compared
+// case-insensitively, including those the session would add: a session-wide
+// header, User-Agent (none is sent, not even net/http's), Accept or
+// Accept-Encoding. A later [Header] or [AddHeader] of that name sets it
+// again.
 func RemoveHeader(keys ...string) RequestOption {
 	return requestOptionFunc(func(r *Request) {
 		for _, k := range keys {
@@ -232,9 +247,10 @@ type body struct {
 	kind   bodyKind
 	form   url.Values
 	json   any
-	data   []byte    // bytesBody: the whole body, shared by every send
-	reader io.Reader // readerBody
-	start  int64     // readerBody: the position to rewind an io.Seeker to, or -1
+	data   []byte                   // bytesBody: the whole body, shared by every send
+	reader io.Reader                // readerBody
+	start  int64                    // readerBody: the position to rewind an io.Seeker to, or -1
+	chunks iter.Seq2[[]byte, error] // chunksBody
 }
 
 type bodyKind uint8
@@ -245,6 +261,7 @@ const (
 	jsonBody
 	bytesBody
 	readerBody
+	chunksBody
 )
 
 func (b body) clone() body {
@@ -263,7 +280,8 @@ func cloneValues(v url.Values) url.Values {
 }
 
 // Form sends fields as an application/x-www-form-urlencoded body. Several
-// Form options merge; a later [JSON] or [Body] replaces them.
+// Form options merge; a later [JSON] or [Body] replaces them. With [Files]
+// the fields become the first parts of a multipart/form-data body.
 type Form map[string]string
 
 func (f Form) applyRequest(r *Request) {
@@ -287,9 +305,14 @@ func FormValues(v url.Values) RequestOption {
 	})
 }
 
-// JSON sends v encoded as JSON with Content-Type application/json. A value
-// that cannot be encoded (a NaN, a channel) fails the request before any I/O
+// JSON sends v encoded as JSON with Content-Type application/json (unless
+// the request sets its own Content-Type). The encoding is UTF-8 and does not
+// escape <, > and & as encoding/json does by default. A value that cannot be
+// encoded (a NaN, an infinity, a channel) fails the request before any I/O
 // with [ErrInvalidRequest].
+//
+// A request has one body: the last of [JSON], [Form], [FormValues] and
+// [Body] wins (Requests, given both data and json, sends data).
 func JSON(v any) RequestOption {
 	return requestOptionFunc(func(r *Request) { r.body = body{kind: jsonBody, json: v} })
 }
@@ -297,8 +320,18 @@ func JSON(v any) RequestOption {
 // Body sends the bytes read from rd. Content-Length is set when the size is
 // known (a *bytes.Buffer, *bytes.Reader or *strings.Reader, or any
 // io.Seeker, read from its current position); otherwise the body is sent
-// with chunked transfer encoding. Bodies that can seek are rewound for
-// redirects and retries; others are sent once.
+// with chunked transfer encoding (over HTTP/2, without a length), or with
+// the length given by a Content-Length [Header]. Never are both sent. A
+// Content-Length header that disagrees with a body of known length fails
+// with [ErrInvalidHeader]. Bodies that can seek are rewound for redirects
+// and retries; others are sent once, and so is a reader whose Seek fails
+// when the option is applied. A 307 or 308 redirect that would need a body
+// sent once already is not followed: the redirect response is returned
+// (Requests raises UnrewindableBodyError).
+//
+// A request without a body sends Content-Length: 0 for POST, PUT and PATCH
+// and no Content-Length for other methods (RFC 9110, section 8.6), like
+// net/http and curl; Requests also sends one for OPTIONS.
 //
 // A *bytes.Buffer, *bytes.Reader or *strings.Reader is read when the option
 // is applied, so the request can be sent any number of times, from any

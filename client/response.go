@@ -1,25 +1,14 @@
 package client
 
 import (
-	"bufio"
-	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
-
-	"golang.org/x/net/html/charset"
 )
 
 // Response is an HTTP response with its body read into memory, unless the
@@ -70,7 +59,7 @@ func newResponse(h *http.Response, history []*Response, start time.Time) *Respon
 func (r *Response) init(h *http.Response, history []*Response, start time.Time) {
 	*r = Response{
 		StatusCode:    h.StatusCode,
-		Status:        h.Status,
+		Status:        reasonText(h.Status),
 		Proto:         h.Proto,
 		Header:        h.Header,
 		Trailer:       h.Trailer,
@@ -105,23 +94,28 @@ func drainClose(h *http.Response) {
 	h.Body.Close()
 }
 
-// readAll reads the decoded body of h into r, up to limit bytes (no limit if
-// negative), and closes it.
-func (r *Response) readAll(h *http.Response, limit int64) error {
+// readAll reads the body of h into r, up to limit bytes (no limit if
+// negative), and closes it. The body is decoded unless raw is set, and the
+// limit applies to the decoded size. A body whose Content-Length is over the
+// limit fails before any of it is read. Closing a body that was not read to
+// the end closes its HTTP/1 connection (an HTTP/2 stream is reset), so a
+// connection is never reused with a response left on it.
+func (r *Response) readAll(h *http.Response, limit int64, raw bool) error {
 	defer h.Body.Close()
 	r.read = true
 	if !hasBody(h) {
 		return nil
 	}
-	encoded := contentEncoding(h) != ""
+	body, encoded := decode(h, raw)
+	defer body.Close()
 	if limit >= 0 && !encoded && h.ContentLength > limit {
 		return fmt.Errorf("%w: Content-Length %d exceeds %d bytes", ErrBodyTooLarge, h.ContentLength, limit)
 	}
-	rd, err := decode(h, h.Body)
-	if err != nil {
-		return err
-	}
-	if !encoded && h.ContentLength >= 0 {
+	var rd io.Reader = body
+	var err error
+	if !encoded && h.ContentLength >= 0 && h.ContentLength <= maxPrealloc {
+		// The transport holds the body to its Content-Length: read it
+		// into a buffer of exactly that size.
 		buf := make([]byte, h.ContentLength)
 		n, err := io.ReadFull(rd, buf)
 		r.content = buf[:n]
@@ -131,23 +125,25 @@ func (r *Response) readAll(h *http.Response, limit int64) error {
 		r.Trailer = h.Trailer
 		return nil
 	}
-	if limit < 0 {
-		r.content, err = io.ReadAll(rd)
-		r.Trailer = h.Trailer
-		return err
+	if limit >= 0 {
+		rd = io.LimitReader(rd, limit+1)
 	}
-	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(rd, limit+1))
+	r.content, err = io.ReadAll(rd)
 	if err != nil {
 		return err
 	}
-	if n > limit {
+	if limit >= 0 && int64(len(r.content)) > limit {
+		r.content = nil
 		return fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, limit)
 	}
-	r.content = buf.Bytes()
 	r.Trailer = h.Trailer
 	return nil
 }
+
+// maxPrealloc bounds the buffer allocated up front for a body of known
+// length, so that a server announcing a huge body it never sends cannot make
+// the client allocate it when the size is not capped.
+const maxPrealloc = DefaultMaxBodySize
 
 func hasBody(h *http.Response) bool {
 	if h.Request != nil && h.Request.Method == http.MethodHead {
@@ -155,58 +151,6 @@ func hasBody(h *http.Response) bool {
 	}
 	return h.StatusCode != http.StatusNoContent && h.StatusCode != http.StatusNotModified &&
 		!(h.StatusCode >= 100 && h.StatusCode < 200)
-}
-
-// acceptEncoding is the Accept-Encoding a session sends by default: every
-// encoding it can decode.
-var acceptEncoding = "gzip, deflate"
-
-// decoders decode one content coding each, by lower-case name.
-var decoders = map[string]func(io.Reader) (io.Reader, error){
-	"gzip":   func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) },
-	"x-gzip": func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) },
-	"deflate": func(r io.Reader) (io.Reader, error) {
-		// "deflate" is zlib by the RFC, but many servers send raw deflate.
-		br := bufio.NewReader(r)
-		head, _ := br.Peek(2)
-		if len(head) == 2 && head[0]&0x0f == 8 && (uint(head[0])<<8|uint(head[1]))%31 == 0 {
-			return zlib.NewReader(br)
-		}
-		return flate.NewReader(br), nil
-	},
-	"identity": func(r io.Reader) (io.Reader, error) { return r, nil },
-}
-
-// contentEncoding returns the Content-Encoding of h, lower case, or "".
-func contentEncoding(h *http.Response) string {
-	ce := strings.ToLower(strings.TrimSpace(strings.Join(h.Header.Values("Content-Encoding"), ",")))
-	if ce == "identity" {
-		return ""
-	}
-	return ce
-}
-
-// decode undoes the content codings of h, last applied first. An unknown
-// coding leaves the body as it is.
-func decode(h *http.Response, body io.Reader) (io.Reader, error) {
-	ce := contentEncoding(h)
-	if ce == "" {
-		return body, nil
-	}
-	codings := strings.Split(ce, ",")
-	for _, c := range codings {
-		if decoders[strings.TrimSpace(c)] == nil {
-			return body, nil
-		}
-	}
-	rd := body
-	for i := len(codings) - 1; i >= 0; i-- {
-		var err error
-		if rd, err = decoders[strings.TrimSpace(codings[i])](rd); err != nil {
-			return nil, fmt.Errorf("client: decoding %s body: %w", strings.TrimSpace(codings[i]), err)
-		}
-	}
-	return rd, nil
 }
 
 // streamBody is the Body of a streamed response.
@@ -221,7 +165,7 @@ type streamBody struct {
 
 func (b *streamBody) Read(p []byte) (int, error) {
 	if b.closed {
-		return 0, errors.New("client: read on closed response body")
+		return 0, http.ErrBodyReadAfterClose
 	}
 	n, err := b.rd.Read(p)
 	if err != nil && err != io.EOF {
@@ -242,7 +186,8 @@ func (b *streamBody) Close() error {
 
 // Close releases a streamed response: it closes the body and ends the
 // request's context. It is safe to call more than once, and does nothing for
-// a response whose body was read into memory.
+// a response whose body was read into memory. Reading the body of a closed
+// response fails with [http.ErrBodyReadAfterClose].
 func (r *Response) Close() error {
 	if r.Body != nil {
 		return r.Body.Close()
@@ -251,7 +196,10 @@ func (r *Response) Close() error {
 }
 
 // Bytes returns the body. For a streamed response it reads the rest of the
-// body (up to the maximum body size) and closes it.
+// body (up to the maximum body size, else [ErrBodyTooLarge]) and closes it,
+// and later calls return the same bytes; once the body has been consumed by
+// [Response.WriteTo], [Response.Lines] or [Response.Chunks], or closed, it
+// fails with [http.ErrBodyReadAfterClose].
 func (r *Response) Bytes() ([]byte, error) {
 	if r.read || r.Body == nil {
 		return r.content, r.readErr
@@ -270,75 +218,21 @@ func (r *Response) Bytes() ([]byte, error) {
 	return data, err
 }
 
-// Text returns the body decoded to UTF-8. The character set is taken from
-// the Content-Type header; without one, JSON is UTF-8 and anything else is
-// sniffed from byte order marks and HTML meta tags, falling back to
-// Windows-1252 for text that is not valid UTF-8.
-func (r *Response) Text() (string, error) {
-	data, err := r.Bytes()
-	if err != nil {
-		return "", err
-	}
-	return decodeText(data, r.Header.Get("Content-Type"))
-}
-
-// Encoding returns the name of the character set [Response.Text] decodes
-// with, such as "utf-8" or "windows-1252".
-func (r *Response) Encoding() string {
-	data, _ := r.Bytes()
-	_, name := textEncoding(data, r.Header.Get("Content-Type"))
-	return name
-}
-
-func textEncoding(data []byte, contentType string) (func([]byte) ([]byte, error), string) {
-	mediatype, params, _ := mime.ParseMediaType(contentType)
-	if cs := params["charset"]; cs != "" {
-		if enc, name := charset.Lookup(cs); enc != nil {
-			return enc.NewDecoder().Bytes, name
-		}
-	}
-	if mediatype == "application/json" || strings.HasSuffix(mediatype, "+json") {
-		if enc, name, _ := charset.DetermineEncoding(data, "text/plain"); name != "utf-8" && bomPresent(data) {
-			return enc.NewDecoder().Bytes, name
-		}
-		return nil, "utf-8"
-	}
-	if utf8.Valid(data) && !bomPresent(data) && !strings.Contains(mediatype, "html") {
-		return nil, "utf-8"
-	}
-	enc, name, _ := charset.DetermineEncoding(data, contentType)
-	if name == "utf-8" {
-		return nil, name
-	}
-	return enc.NewDecoder().Bytes, name
-}
-
-func bomPresent(data []byte) bool {
-	return bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) ||
-		bytes.HasPrefix(data, []byte{0xFF, 0xFE})
-}
-
-func decodeText(data []byte, contentType string) (string, error) {
-	dec, _ := textEncoding(data, contentType)
-	if dec == nil {
-		return string(bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})), nil
-	}
-	out, err := dec(data)
-	if err != nil {
-		return "", fmt.Errorf("client: decoding text: %w", err)
-	}
-	return string(out), nil
-}
-
-// JSON decodes the body as JSON into v. A decoding error never quotes the
-// body.
+// JSON decodes the body as JSON into v. The body is UTF-8 unless a byte
+// order mark, the charset of the Content-Type or the pattern of zero bytes
+// that starts UTF-16 or UTF-32 JSON (RFC 4627) says otherwise; see
+// [Response.Text]. A decoding error never quotes the body: it wraps the
+// error of encoding/json (such as a [*json.SyntaxError], with its offset).
 func (r *Response) JSON(v any) error {
 	data, err := r.Bytes()
 	if err != nil {
 		return err
 	}
+	if data, err = jsonUTF8(data, r.Header.Get("Content-Type")); err != nil {
+		return err
+	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("client: decoding JSON body of %s: %w", r.Status, err)
+		return &jsonError{status: r.Status, size: len(data), err: err}
 	}
 	return nil
 }
@@ -373,14 +267,19 @@ func (r *Response) Cookies() []*http.Cookie {
 }
 
 // WriteTo writes the body to w and returns the number of bytes written. For
-// a streamed response it copies the rest of the body without holding it in
-// memory, then closes it.
+// a streamed response it copies the rest of the body through a small buffer,
+// without holding it in memory, and closes it: the body can be consumed
+// once, and a later [Response.Bytes] fails with [http.ErrBodyReadAfterClose].
+// The maximum body size does not apply. [OnProgress] reports the copy as it
+// goes; [Session.Download] writes a body to a file and resumes it if cut.
 func (r *Response) WriteTo(w io.Writer) (int64, error) {
 	if r.read || r.Body == nil {
+		if r.readErr != nil {
+			return 0, r.readErr
+		}
 		n, err := w.Write(r.content)
 		return int64(n), err
 	}
 	defer r.Close()
-	r.read = true
 	return io.Copy(w, r.Body)
 }

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"crypto/tls"
 	"net/http"
 	"net/http/cookiejar"
 	"sync"
@@ -62,7 +61,11 @@ func NewSession(opts ...Option) *Session {
 	base := c.transport
 	if base == nil {
 		s.own = newTransport(&c)
-		base = s.own
+		proxy := c.proxy
+		if proxy == nil {
+			proxy = envProxy()
+		}
+		base = &ownTransport{t: s.own, proxy: proxy}
 	}
 	var rt http.RoundTripper = base
 	if len(c.mounts) > 0 {
@@ -89,21 +92,18 @@ func NewJar() *Jar {
 // connections per host for heavy fan-out: net/http's default of two idle
 // connections per host makes concurrent clients open and close connections
 // all the time.
+//
+// The proxy of each request is chosen by ownTransport, which wraps it (see
+// proxy.go); TLS settings come from tls.go.
 func newTransport(c *config) *http.Transport {
-	tlsConfig := c.tlsConfig
-	if tlsConfig == nil {
-		tlsConfig = &tls.Config{}
-	}
-	if tlsConfig.MinVersion < tls.VersionTLS12 {
-		tlsConfig.MinVersion = tls.VersionTLS12
-	}
-	proxy := c.proxy
-	if proxy == nil {
-		proxy = http.ProxyFromEnvironment
+	tlsConfig := c.tlsClientConfig()
+	if tlsConfig.InsecureSkipVerify {
+		c.logger.Warn("TLS certificate verification is off for this session")
 	}
 	return &http.Transport{
-		Proxy:                 proxy,
-		DialContext:           boundDial(c.dial, c.timeouts.Connect),
+		Proxy:                 proxyFromContext,
+		GetProxyConnectHeader: proxyConnectHeader,
+		DialContext:           boundConnect(boundDial(c.dial, c.timeouts.Connect), c.timeouts.Connect),
 		TLSClientConfig:       tlsConfig,
 		TLSHandshakeTimeout:   c.timeouts.Connect,
 		ResponseHeaderTimeout: c.timeouts.Header,
@@ -115,6 +115,8 @@ func newTransport(c *config) *http.Transport {
 		// Content decoding is the session's, so that the decoded size can be
 		// capped and every encoding handled in one place.
 		DisableCompression: true,
+
+		OnProxyConnectResponse: checkProxyConnect,
 	}
 }
 

@@ -15,8 +15,8 @@ import (
 //
 // fn's context is derived from ctx. If ctx is done or the returned future is
 // canceled before f resolves, fn never runs and the returned future resolves
-// with ctx.Err() or [context.Canceled] at once; afterwards, fn's context is
-// canceled. Canceling the returned future does not cancel f, which may have
+// with ctx.Err() or [context.Canceled] without waiting for f. Once fn runs,
+// either one cancels fn's context instead, and fn's results stand. Canceling the returned future does not cancel f, which may have
 // other consumers: cancel f for that. If ctx is already done, Then returns a
 // future resolved with ctx.Err().
 //

@@ -44,8 +44,9 @@
 // # Eviction
 //
 // The Limiter starts no goroutines, so idle keys are evicted lazily: each new
-// key looks at a few of the least recently used ones and drops those unused
-// for the [IdleTimeout] that nothing depends on. A key is kept while it has
+// key looks at a few of the least recently used ones and drops those that
+// have gone unused for the [IdleTimeout], if nothing depends on them. A key is
+// kept while it has
 // a permit out or a caller waiting, while it is paused, and until its bucket
 // has refilled; so dropping it never changes what the Limiter allows, since a
 // key seen again starts with a full bucket. A crawl that touches a million

@@ -183,12 +183,14 @@ func (s *Session) ResolveURL(r *Request) (*url.URL, error) {
 	if s.cfg.err != nil {
 		return nil, s.cfg.err
 	}
-	u := &url.URL{} // an empty URL means the base URL itself
+	var u *url.URL
 	if s.cfg.baseURL == nil || strings.TrimSpace(r.URL) != "" {
 		var err error
 		if u, err = parseURL(r.URL); err != nil {
 			return nil, err
 		}
+	} else {
+		u = &url.URL{} // an empty URL means the base URL itself
 	}
 	if !u.IsAbs() {
 		if s.cfg.baseURL == nil {

@@ -61,13 +61,14 @@ func (s *Session) Do(ctx context.Context, r *Request) (*Response, error) {
 }
 
 // exchange is what one call allocates once: its state, its final response
-// and, for Get and the like, its Request. They are allocated together
-// because they live together: the response's request context refers to
-// the call through its connection trace.
+// (with its body, if streamed) and, for Get and the like, its Request.
+// They are allocated together because they live together: the response's
+// request context refers to the call through its connection trace.
 type exchange struct {
 	c    call
 	resp Response
 	req  Request
+	body streamBody // the Body of a streamed response
 }
 
 // send sends a request built from method, url and opts, in x.
@@ -133,7 +134,8 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 	resp.Attempts = c.attempts
 	if c.stream {
 		rd := r.decodeStream(hresp)
-		resp.Body = &streamBody{rd: rd, raw: rd, ctx: ctx, cancel: cancel}
+		x.body = streamBody{rd: rd, raw: rd, ctx: ctx, cancel: cancel}
+		resp.Body = &x.body
 	} else {
 		// Classify before cancel: after it, every error would look like
 		// the caller's cancellation.

@@ -60,27 +60,34 @@ func (s *Session) Do(ctx context.Context, r *Request) (*Response, error) {
 	return s.exchange(ctx, r, new(exchange))
 }
 
-// exchange is what one call allocates once: its state, its final response
-// (with its body, if streamed) and, for Get and the like, its Request.
+// sendExchange is an exchange with room for the Request that Get and the
+// like build.
+type sendExchange struct {
+	exchange
+	req Request
+}
+
+// exchange is what one call allocates once: its state and its final
+// response (with its body, if streamed); for Get and the like, a
+// sendExchange adds the Request.
 // They are allocated together because they live together: the response's
 // request context refers to the call through its connection trace.
 type exchange struct {
 	c    call
 	resp Response
-	req  Request
 	body streamBody // the Body of a streamed response
 }
 
 // send sends a request built from method, url and opts, in x.
 func (s *Session) send(ctx context.Context, method, url string, opts []RequestOption) (*Response, error) {
-	x := new(exchange)
+	x := new(sendExchange)
 	x.req = Request{Method: method, URL: url}
 	for _, o := range opts {
 		if o != nil {
 			o.applyRequest(&x.req)
 		}
 	}
-	return s.exchange(ctx, &x.req, x)
+	return s.exchange(ctx, &x.req, &x.exchange)
 }
 
 // exchange runs the call of r in x and logs it.

@@ -34,7 +34,6 @@ type workload struct {
 	roots   *x509.CertPool
 	proto   string // "h1" or "h2"
 	warmup  int
-	ctl     int    // the server's control port
 	profile string // directory for profiles, or ""
 	memRate int    // runtime.MemProfileRate while profiling, if not 0
 }

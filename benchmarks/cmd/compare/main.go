@@ -4,14 +4,15 @@
 // bodies of S bytes, over HTTP/1.1 and over HTTP/2 with TLS.
 //
 // The server runs in a process of its own, and each measurement in a fresh
-// child process, so that allocations and peak RSS belong to one client.
-// Where taskset exists the server is pinned to CPU 1 and the clients to
-// CPU 0. Drivers are interleaved within each repetition, and the report
-// gives medians over repetitions and ratios to net/http measured in the
-// same repetition.
+// child process per driver, so that allocations and peak RSS belong to one
+// client. Where taskset exists the server is pinned to CPU 1 and the
+// clients to CPU 0. Each driver sends its N requests in slices, and the
+// slices of the drivers take turns, so that throughput is compared between
+// neighbours in time on a machine whose load changes; the report gives
+// throughput ratios to net/http as medians over the slices.
 //
-//	go run ./cmd/compare                      # the full comparison
-//	go run ./cmd/compare -reps 3 -sizes 1024  # a quicker one
+//	go run ./cmd/compare                               # the full comparison
+//	go run ./cmd/compare -n 5000 -sizes 1024 -protos h2 # a quicker one
 package main
 
 import (
@@ -37,7 +38,7 @@ func main() {
 		hosts    = flag.Int("hosts", 4, "hosts, 127.0.0.1 to 127.0.0.`H` (1-4)")
 		sizes    = flag.String("sizes", "1024,65536", "body sizes in bytes, comma-separated")
 		protos   = flag.String("protos", "h1,h2", "protocols: h1 (HTTP/1.1) and h2 (HTTP/2 over TLS)")
-		reps     = flag.Int("reps", 5, "repetitions of every run")
+		nslices  = flag.Int("slices", 10, "slices each driver's requests are sent in, interleaved with the other drivers'")
 		only     = flag.String("drivers", "", "drivers to run, comma-separated (default all)")
 		warmup   = flag.Int("warmup", -1, "requests sent before measuring (default n/10, at most 2000)")
 		batch    = flag.Int("batch", 1000, "requests per Gather call")
@@ -52,7 +53,6 @@ func main() {
 		certFile = flag.String("cert", "", "internal: certificate file")
 		keyFile  = flag.String("key", "", "internal: key file")
 		port     = flag.Int("port", 0, "internal: server port")
-		ctlPort  = flag.Int("ctl", 0, "internal: server control port")
 		proto    = flag.String("proto", "h1", "internal: protocol")
 		size     = flag.Int("size", 1024, "internal: body size")
 	)
@@ -70,7 +70,7 @@ func main() {
 	case *child != "":
 		w := &workload{
 			urls: urls(*proto, *hosts, *port, *size), n: *n, c: *conc, size: *size,
-			batch: *batch, cert: *certFile, proto: *proto, warmup: *warmup, ctl: *ctlPort, profile: *profile, memRate: *memRate,
+			batch: *batch, cert: *certFile, proto: *proto, warmup: *warmup, profile: *profile, memRate: *memRate,
 		}
 		os.Exit(childMain(*child, w, *timeout))
 	}
@@ -78,7 +78,7 @@ func main() {
 		fatal(fmt.Errorf("-hosts %d: want 1 to 4", *hosts))
 	}
 	cfg := runConfig{
-		n: *n, c: *conc, hosts: *hosts, reps: *reps, warmup: *warmup, batch: *batch, timeout: *timeout,
+		n: *n, c: *conc, hosts: *hosts, slices: max(1, min(*nslices, *n)), warmup: *warmup, batch: *batch, timeout: *timeout,
 		pin: *pin && canPin(), profile: *profile, memRate: *memRate,
 	}
 	for _, p := range strings.Split(*protos, ",") {
@@ -172,24 +172,25 @@ func sizeName(n int) string {
 }
 
 type runConfig struct {
-	n, c, hosts, reps, warmup, batch int
-	timeout                          time.Duration
-	pin                              bool
-	profile                          string
-	memRate                          int
-	cases                            []testCase
-	drivers                          []driver
+	n, c, hosts, slices, warmup, batch int
+	timeout                            time.Duration
+	pin                                bool
+	profile                            string
+	memRate                            int
+	cases                              []testCase
+	drivers                            []driver
 }
 
-// sample is one run of one driver.
+// sample is what one driver measured in one case.
 type sample struct {
 	Case   string `json:"case"`
 	Driver string `json:"driver"`
-	Rep    int    `json:"rep"`
 	childResult
-	RSSMiB     float64 `json:"peak_rss_mib"`
-	CPUUs      float64 `json:"cpu_us_per_req"`
-	TotalConns int64   `json:"conns_total"` // warm-up included
+	SliceRPS   []float64 `json:"slice_rps"` // throughput of each slice
+	RSSMiB     float64   `json:"peak_rss_mib"`
+	CPUUs      float64   `json:"cpu_us_per_req"` // the process's CPU time, warm-up included
+	TotalConns int64     `json:"conns_total"`    // warm-up included
+	Conns      int64     `json:"conns_measured"` // opened during the measured slices
 }
 
 // server is the load target's process.
@@ -271,78 +272,160 @@ func compare(cfg runConfig, out io.Writer) ([]sample, error) {
 	writeHeader(out, cfg)
 	var all []sample
 	for _, tc := range cfg.cases {
-		port := srv.info.H1
-		if tc.proto == "h2" {
-			port = srv.info.H2
-		}
 		var ds []driver
 		for _, d := range cfg.drivers {
 			if !(d.h1 && tc.proto == "h2") {
 				ds = append(ds, d)
 			}
 		}
-		var got []sample
-		for rep := range cfg.reps {
-			for k := range ds {
-				d := ds[(k+rep)%len(ds)] // rotate, so no driver always runs first
-				s, err := measure(cfg, self, srv, d, tc, port, certFile)
-				if err != nil {
-					return all, fmt.Errorf("%s, %s: %w", tc, d.name, err)
-				}
-				s.Rep = rep
-				got = append(got, s)
-				fmt.Fprintf(os.Stderr, "  %-28s rep %d %-18s %8.0f req/s  %6.1f allocs/req  %4d conns (%d measured)\n",
-					tc, rep+1, d.name, s.RPS, s.Allocs, s.TotalConns, s.Conns)
-			}
+		got, err := runCase(cfg, self, srv, tc, ds, certFile)
+		if err != nil {
+			return all, fmt.Errorf("%s: %w", tc, err)
 		}
-		writeCase(out, cfg, tc, ds, got)
+		writeCase(out, tc, ds, got)
 		all = append(all, got...)
 	}
-	writeTargets(out, cfg, all)
+	writeTargets(out, all)
 	fmt.Fprintf(out, "\nLoad average at the end: %s\n", loadAvg())
 	return all, nil
 }
 
-// measure runs d once in a child process.
-func measure(cfg runConfig, self string, srv *server, d driver, tc testCase, port int, certFile string) (sample, error) {
-	before, err := readConns(srv.info.Ctl)
-	if err != nil {
-		return sample{}, err
-	}
-	cmd := command(cfg.pin, 0, self, "-child", d.name, "-proto", tc.proto, "-size", strconv.Itoa(tc.size),
-		"-n", strconv.Itoa(cfg.n), "-c", strconv.Itoa(cfg.c), "-hosts", strconv.Itoa(cfg.hosts),
-		"-port", strconv.Itoa(port), "-ctl", strconv.Itoa(srv.info.Ctl), "-cert", certFile, "-warmup", strconv.Itoa(cfg.warmup),
-		"-batch", strconv.Itoa(cfg.batch), "-timeout", cfg.timeout.String())
-	if cfg.profile != "" {
-		cmd.Args = append(cmd.Args, "-profile", cfg.profile, "-memprofilerate", strconv.Itoa(cfg.memRate))
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	var res childResult
-	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
-		return sample{}, fmt.Errorf("child: %v: %v %s", runErr, err, stderr.String())
-	}
-	if res.Error != "" {
-		return sample{}, fmt.Errorf("child: %s", res.Error)
-	}
-	after, err := readConns(srv.info.Ctl)
-	if err != nil {
-		return sample{}, err
-	}
-	s := sample{Case: tc.String(), Driver: d.name, childResult: res}
+// child is a running child process: one driver's client in one case.
+type child struct {
+	d      driver
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	out    *json.Decoder
+	stderr bytes.Buffer
+	s      sample
+}
+
+// runCase starts a child per driver, one after the other so that their
+// warm-ups do not overlap, then asks them in turn for slices of requests,
+// rotating the order from one round to the next, so that every driver is
+// measured next to the others under the same conditions.
+func runCase(cfg runConfig, self string, srv *server, tc testCase, ds []driver, certFile string) ([]sample, error) {
+	port := srv.info.H1
 	if tc.proto == "h2" {
-		s.TotalConns = after.H2 - before.H2
-	} else {
-		s.TotalConns = after.H1 - before.H1
+		port = srv.info.H2
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.RSSMiB = float64(ru.Maxrss) / 1024 // KiB on Linux
-		cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		// The CPU time of the whole process, warm-up included.
-		s.CPUUs = float64(cpu) / float64(time.Microsecond) / float64(cfg.n+cfg.warmup)
+	conns := func() (int64, error) {
+		c, err := readConns(srv.info.Ctl)
+		if tc.proto == "h2" {
+			return c.H2, err
+		}
+		return c.H1, err
 	}
-	return s, nil
+	var children []*child
+	defer func() {
+		for _, c := range children {
+			if c.cmd.ProcessState == nil {
+				c.stdin.Close()
+				c.cmd.Process.Kill()
+				c.cmd.Wait()
+			}
+		}
+	}()
+	for _, d := range ds {
+		before, err := conns()
+		if err != nil {
+			return nil, err
+		}
+		c := &child{d: d, s: sample{Case: tc.String(), Driver: d.name}}
+		c.cmd = command(cfg.pin, 0, self, "-child", d.name, "-proto", tc.proto, "-size", strconv.Itoa(tc.size),
+			"-n", strconv.Itoa(cfg.n), "-c", strconv.Itoa(cfg.c), "-hosts", strconv.Itoa(cfg.hosts),
+			"-port", strconv.Itoa(port), "-cert", certFile, "-warmup", strconv.Itoa(cfg.warmup),
+			"-batch", strconv.Itoa(cfg.batch), "-timeout", cfg.timeout.String())
+		if cfg.profile != "" {
+			c.cmd.Args = append(c.cmd.Args, "-profile", cfg.profile, "-memprofilerate", strconv.Itoa(cfg.memRate))
+		}
+		c.cmd.Stderr = &c.stderr
+		if c.stdin, err = c.cmd.StdinPipe(); err != nil {
+			return nil, err
+		}
+		stdout, err := c.cmd.StdoutPipe()
+		if err != nil {
+			return nil, err
+		}
+		if err := c.cmd.Start(); err != nil {
+			return nil, err
+		}
+		children = append(children, c)
+		c.out = json.NewDecoder(stdout)
+		if _, err := c.slice(""); err != nil { // ready, warmed up
+			return nil, err
+		}
+		after, err := conns()
+		if err != nil {
+			return nil, err
+		}
+		c.s.TotalConns = after - before
+	}
+	per := cfg.n / cfg.slices
+	for round := range cfg.slices {
+		n := per
+		if round == cfg.slices-1 {
+			n = cfg.n - per*(cfg.slices-1)
+		}
+		for k := range children {
+			c := children[(k+round)%len(children)] // rotate, so no driver always runs first
+			before, err := conns()
+			if err != nil {
+				return nil, err
+			}
+			secs, err := c.slice(fmt.Sprintf("run %d", n))
+			if err != nil {
+				return nil, err
+			}
+			after, err := conns()
+			if err != nil {
+				return nil, err
+			}
+			c.s.Conns += after - before
+			c.s.TotalConns += after - before
+			c.s.SliceRPS = append(c.s.SliceRPS, float64(n)/secs)
+		}
+		fmt.Fprintf(os.Stderr, "  %s: round %d of %d\n", tc, round+1, cfg.slices)
+	}
+	var out []sample
+	for _, c := range children {
+		if _, err := io.WriteString(c.stdin, "done\n"); err != nil {
+			return nil, err
+		}
+		if err := c.out.Decode(&c.s.childResult); err != nil {
+			return nil, fmt.Errorf("%s: %v %s", c.d.name, err, c.stderr.String())
+		}
+		c.stdin.Close()
+		c.cmd.Wait()
+		if c.s.Error != "" {
+			return nil, fmt.Errorf("%s: %s", c.d.name, c.s.Error)
+		}
+		if ru, ok := c.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			c.s.RSSMiB = float64(ru.Maxrss) / 1024 // KiB on Linux
+			cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+			c.s.CPUUs = float64(cpu) / float64(time.Microsecond) / float64(cfg.n+cfg.warmup)
+		}
+		out = append(out, c.s)
+	}
+	return out, nil
+}
+
+// slice sends cmd (if any) and reads the child's answer: how long the
+// slice took.
+func (c *child) slice(cmd string) (float64, error) {
+	if cmd != "" {
+		if _, err := io.WriteString(c.stdin, cmd+"\n"); err != nil {
+			return 0, fmt.Errorf("%s: %w", c.d.name, err)
+		}
+	}
+	var r sliceResult
+	if err := c.out.Decode(&r); err != nil {
+		return 0, fmt.Errorf("%s: %v %s", c.d.name, err, c.stderr.String())
+	}
+	if r.Error != "" {
+		return 0, fmt.Errorf("%s: %s", c.d.name, r.Error)
+	}
+	return r.Seconds, nil
 }
 
 func loadAvg() string {

@@ -35,49 +35,45 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// stats are the medians of a driver's samples in one case, and its ratios
-// to its net/http counterpart, each taken within one repetition.
+// stats are what a driver measured in one case, with its ratios to its
+// net/http counterpart.
 type stats struct {
-	rps, p50, p99, allocs, bytes, rss, cpu, conns, total float64
-	rpsX, allocsX, bytesX, connsX                        float64
-	n                                                    int
+	sample
+	rpsX    float64 // median over slices of the throughput ratio
+	allocsX float64
+	bytesX  float64
+	ok      bool
 }
 
 func summarize(samples []sample, d driver) stats {
-	byRep := map[int]map[string]sample{}
+	var st stats
+	var base sample
+	haveBase := false
 	for _, s := range samples {
-		if byRep[s.Rep] == nil {
-			byRep[s.Rep] = map[string]sample{}
+		if s.Driver == d.name {
+			st.sample, st.ok = s, true
 		}
-		byRep[s.Rep][s.Driver] = s
-	}
-	var rps, p50, p99, allocs, bytes, rss, cpu, conns, total, rpsX, allocsX, bytesX []float64
-	for _, m := range byRep {
-		s, ok := m[d.name]
-		if !ok {
-			continue
-		}
-		rps = append(rps, s.RPS)
-		p50 = append(p50, s.P50)
-		p99 = append(p99, s.P99)
-		allocs = append(allocs, s.Allocs)
-		bytes = append(bytes, s.Bytes)
-		rss = append(rss, s.RSSMiB)
-		cpu = append(cpu, s.CPUUs)
-		conns = append(conns, float64(s.Conns))
-		total = append(total, float64(s.TotalConns))
-		if b, ok := m[d.base]; ok {
-			rpsX = append(rpsX, s.RPS/b.RPS)
-			allocsX = append(allocsX, s.Allocs/b.Allocs)
-			bytesX = append(bytesX, s.Bytes/b.Bytes)
+		if s.Driver == d.base {
+			base, haveBase = s, true
 		}
 	}
-	return stats{
-		rps: median(rps), p50: median(p50), p99: median(p99), allocs: median(allocs), bytes: median(bytes),
-		rss: median(rss), cpu: median(cpu), conns: median(conns), total: median(total),
-		rpsX: median(rpsX), allocsX: median(allocsX), bytesX: median(bytesX),
-		n: len(rps),
+	if !st.ok || !haveBase {
+		return st
 	}
+	st.rpsX = sliceRatio(st.sample, base)
+	st.allocsX = st.Allocs / base.Allocs
+	st.bytesX = st.Bytes / base.Bytes
+	return st
+}
+
+// sliceRatio is the median over the slices of a's throughput over b's,
+// each slice measured in the same round.
+func sliceRatio(a, b sample) float64 {
+	var ratios []float64
+	for i := range min(len(a.SliceRPS), len(b.SliceRPS)) {
+		ratios = append(ratios, a.SliceRPS[i]/b.SliceRPS[i])
+	}
+	return median(ratios)
 }
 
 func writeHeader(w io.Writer, cfg runConfig) {
@@ -88,29 +84,30 @@ func writeHeader(w io.Writer, cfg runConfig) {
 	if cfg.pin {
 		pin = "server pinned to CPU 1, clients to CPU 0 (GOMAXPROCS 1 each)"
 	}
-	fmt.Fprintf(w, "- N=%d requests (after %d warm-up), C=%d, H=%d hosts, %d repetitions; %s\n",
-		cfg.n, cfg.warmup, cfg.c, cfg.hosts, cfg.reps, pin)
+	fmt.Fprintf(w, "- N=%d requests per driver (after %d warm-up) in %d interleaved slices, C=%d, H=%d hosts; %s\n",
+		cfg.n, cfg.warmup, cfg.slices, cfg.c, cfg.hosts, pin)
 	fmt.Fprintf(w, "- load average at the start: %s\n", loadAvg())
-	fmt.Fprintf(w, "- medians over repetitions; ×: the median of the per-repetition ratios to the net/http counterpart "+
-		"(net/http for bodies in memory, net/http-discard for streamed bodies)\n")
+	fmt.Fprintf(w, "- ×: the ratio to the net/http counterpart (net/http for bodies in memory, net/http-discard for "+
+		"streamed bodies); for req/s, the median over the slices of the ratio within each slice's round\n")
 }
 
-func writeCase(w io.Writer, cfg runConfig, tc testCase, ds []driver, samples []sample) {
+func writeCase(w io.Writer, tc testCase, ds []driver, samples []sample) {
 	fmt.Fprintf(w, "\n## %s\n\n", tc)
 	fmt.Fprintln(w, "| driver | req/s | × | p50 µs | p99 µs | allocs/req | × | B/req | × | peak RSS MiB | conns | conns measured | CPU µs/req |")
 	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, d := range ds {
 		st := summarize(samples, d)
-		if st.n == 0 {
+		if !st.ok {
 			continue
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.0f | %.0f | %.1f | %.2f | %.0f | %.2f | %.1f | %.0f | %.0f | %.1f |\n",
-			d.name, st.rps, st.rpsX, st.p50, st.p99, st.allocs, st.allocsX, st.bytes, st.bytesX, st.rss, st.total, st.conns, st.cpu)
+		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.0f | %.0f | %.1f | %.2f | %.0f | %.2f | %.1f | %d | %d | %.1f |\n",
+			d.name, st.RPS, st.rpsX, st.P50, st.P99, st.Allocs, st.allocsX, st.Bytes, st.bytesX, st.RSSMiB,
+			st.TotalConns, st.Conns, st.CPUUs)
 	}
 }
 
 // writeTargets checks the targets, case by case.
-func writeTargets(w io.Writer, cfg runConfig, all []sample) {
+func writeTargets(w io.Writer, all []sample) {
 	fmt.Fprintf(w, "\n## Targets\n\n")
 	fmt.Fprintf(w, "Throughput ≥ %.2f× and allocations ≤ %.1f× the net/http counterpart, connections ≤ its, "+
 		"and more requests/s than %s.\n\n", minRPS, maxAllocs, strings.Join(peers, ", "))
@@ -131,7 +128,7 @@ func writeTargets(w io.Writer, cfg runConfig, all []sample) {
 				continue
 			}
 			st := summarize(samples, d)
-			if st.n == 0 {
+			if !st.ok {
 				continue
 			}
 			base, _ := driverNamed(d.base)
@@ -143,16 +140,18 @@ func writeTargets(w io.Writer, cfg runConfig, all []sample) {
 			if st.allocsX > maxAllocs {
 				miss = append(miss, fmt.Sprintf("allocations %.2f×", st.allocsX))
 			}
-			if bst.n > 0 && st.conns > bst.conns {
-				miss = append(miss, fmt.Sprintf("%.0f connections opened while measured, against %.0f", st.conns, bst.conns))
+			if bst.ok && st.Conns > bst.Conns {
+				miss = append(miss, fmt.Sprintf("%d connections opened while measured, against %d", st.Conns, bst.Conns))
 			}
 			for _, peer := range peers {
 				p, ok := driverNamed(peer)
 				if !ok {
 					continue
 				}
-				if pst := summarize(samples, p); pst.n > 0 && pst.rps >= st.rps {
-					miss = append(miss, fmt.Sprintf("slower than %s", peer))
+				if pst := summarize(samples, p); pst.ok {
+					if r := sliceRatio(st.sample, pst.sample); r <= 1 {
+						miss = append(miss, fmt.Sprintf("%.2f× the throughput of %s", r, peer))
+					}
 				}
 			}
 			verdict := "ok"

@@ -10,7 +10,8 @@ import (
 //
 // Apply is called on a clone of each request that is about to be sent to the
 // origin the credentials were given for; it is never called for a request
-// that a redirect sends to another host, or from https to http.
+// that a redirect sends to another host, or from https to http, and the
+// headers it set, whatever their names, are removed from such a request.
 type Auth interface {
 	Apply(req *http.Request) error
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +36,7 @@ type call struct {
 	last         *http.Request // the request sent last
 	manualCookie string        // a Cookie header set by hand, sent to the origin only
 	manualAuth   string        // an Authorization header set by hand, likewise
+	authKeys     []string      // headers an Auth set: its credentials, whatever their name
 	// stripped is set once a redirect leaves the origin (another host or
 	// port, or https to http) or takes a hop from https to http. From then
 	// on no credentials are sent, even if a later redirect comes back: a
@@ -405,6 +407,9 @@ func (c *call) redirect(req *http.Request, resp *http.Response, loc string) (*ht
 	// origin, and so does Proxy-Authenticate, as net/http treats it
 	// (CVE-2025-4673).
 	next.Header.Del("Authorization")
+	for _, k := range c.authKeys {
+		next.Header.Del(k)
+	}
 	if c.stripped {
 		next.Header.Del("Proxy-Authorization")
 		next.Header.Del("Proxy-Authenticate")
@@ -437,10 +442,18 @@ func (c *call) addCredentials(req *http.Request) error {
 	if a == nil {
 		return nil
 	}
+	before := req.Header.Clone()
 	if err := a.Apply(req); err != nil {
 		return fmt.Errorf("%w: %w", ErrAuth, err)
 	}
-	return nil
+	for k, vs := range req.Header {
+		if !slices.Equal(before[k], vs) && !slices.Contains(c.authKeys, k) {
+			c.authKeys = append(c.authKeys, k)
+		}
+	}
+	// Auth may set any header from any string, such as a token with CR
+	// or LF in it: check what it set as the caller's own headers are.
+	return validHeader(req.Header)
 }
 
 // setCookies sets the Cookie header. Until a redirect leaves the origin it

@@ -72,6 +72,12 @@ func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Reque
 	if err := validHeader(header); err != nil {
 		return nil, err
 	}
+	for _, ck := range r.cookies {
+		// net/http would drop the bad bytes silently (and log them).
+		if !httpguts.ValidHeaderFieldName(ck.Name) || !validCookieValue(ck.Value) {
+			return nil, fmt.Errorf("%w: cookie %q has a character a cookie cannot carry", ErrInvalidHeader, ck.Name)
+		}
+	}
 
 	rd, length, getBody, ctype, err := r.openBody()
 	if err != nil {
@@ -350,6 +356,10 @@ func asciiAuthority(auth string) (string, error) {
 		h, err := idna.Lookup.ToASCII(host)
 		if err != nil {
 			return "", fmt.Errorf("%w: host %q: %w", ErrInvalidURL, host, err)
+		}
+		if strings.HasPrefix(h, ".") {
+			// IDNA maps the ideographic full stop and its kin to '.'.
+			return "", fmt.Errorf("%w: invalid host %q", ErrInvalidURL, host)
 		}
 		host = h
 	}

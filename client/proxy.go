@@ -221,7 +221,7 @@ func parseProxyURL(raw string) (*url.URL, error) {
 		return nil, err
 	}
 	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%w: %w: proxy URL %q has a path, query or fragment", ErrInvalidURL, ErrProxy, redactURL(u))
+		return nil, fmt.Errorf("%w: %w: proxy URL %q has a path, query or fragment", ErrInvalidURL, ErrProxy, proxyName(u))
 	}
 	return u, nil
 }
@@ -231,10 +231,10 @@ func checkProxyURL(u *url.URL) error {
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https", "socks5", "socks5h":
 	default:
-		return fmt.Errorf("%w: %w: proxy URL %q: the scheme must be http, https, socks5 or socks5h", ErrInvalidURL, ErrProxy, redactURL(u))
+		return fmt.Errorf("%w: %w: proxy URL %q: the scheme must be http, https, socks5 or socks5h", ErrInvalidURL, ErrProxy, proxyName(u))
 	}
 	if u.Hostname() == "" {
-		return fmt.Errorf("%w: %w: proxy URL %q has no host", ErrInvalidURL, ErrProxy, redactURL(u))
+		return fmt.Errorf("%w: %w: proxy URL %q has no host", ErrInvalidURL, ErrProxy, proxyName(u))
 	}
 	return nil
 }

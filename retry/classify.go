@@ -99,6 +99,15 @@ func transient(err error) bool {
 			return true
 		}
 	}
+	// An HTTP/2 stream the server reset: the connection lives on, and so
+	// may the next attempt.
+	if se, ok := errors.AsType[streamError](err); ok {
+		switch se.Code {
+		case h2InternalError, h2RefusedStream, h2Cancel:
+			return true
+		}
+		return false
+	}
 	// Every timeout in net and net/http (dial, deadline, response header,
 	// Client.Timeout) implements net.Error. Whether the caller's own context
 	// ended is for Policy.Next to decide, from the request.
@@ -114,6 +123,30 @@ func neverSent(err error) bool {
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		return true
 	}
+	// RFC 9113 section 8.7: a refused stream was not processed at all.
+	if se, ok := errors.AsType[streamError](err); ok && se.Code == h2RefusedStream {
+		return true
+	}
 	op, ok := errors.AsType[*net.OpError](err)
 	return ok && op.Op == "dial"
 }
+
+// streamError has the shape of golang.org/x/net/http2.StreamError. The
+// stream errors of net/http's own HTTP/2 client convert to any struct of
+// that shape under errors.As (net/http's h2_error.go), which reads the
+// HTTP/2 error code without importing x/net/http2.
+type streamError struct {
+	StreamID uint32
+	Code     uint32
+	Cause    error
+}
+
+func (e streamError) Error() string { return "retry: http2 stream error" }
+
+// HTTP/2 error codes (RFC 9113 section 7) that reset one stream of a live
+// connection without a fault of the request.
+const (
+	h2InternalError = 0x2
+	h2RefusedStream = 0x7
+	h2Cancel        = 0x8
+)

@@ -231,6 +231,14 @@ func TestDefaultClassifyRealErrors(t *testing.T) {
 	t.Cleanup(stalled.Close)
 	t.Cleanup(func() { close(stall) })
 
+	h2reset := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		panic(http.ErrAbortHandler) // RST_STREAM with INTERNAL_ERROR
+	}))
+	h2reset.EnableHTTP2 = true
+	h2reset.Config.ErrorLog = discardLog
+	h2reset.StartTLS()
+	t.Cleanup(h2reset.Close)
+
 	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	tlsSrv.Config.ErrorLog = discardLog
 	t.Cleanup(tlsSrv.Close)
@@ -254,11 +262,17 @@ func TestDefaultClassifyRealErrors(t *testing.T) {
 		{"header timeout GET", stalled.URL, http.MethodGet, nil, nil, true},
 		{"header timeout POST", stalled.URL, http.MethodPost, nil, nil, false},
 		{"malformed response", garbage, http.MethodGet, nil, nil, false},
+		{"HTTP/2 stream reset GET", h2reset.URL, http.MethodGet, nil, nil, true},
+		{"HTTP/2 stream reset POST", h2reset.URL, http.MethodPost, nil, nil, false},
 		{"unknown certificate", tlsSrv.URL, http.MethodGet, nil, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := realError(t, plainClient(t), tt.method, tt.url, tt.header...)
+			c := plainClient(t)
+			if tt.url == h2reset.URL {
+				c = h2reset.Client()
+			}
+			req, err := realError(t, c, tt.method, tt.url, tt.header...)
 			// Windows reports resets under its own errno names.
 			if tt.is != nil && runtime.GOOS != "windows" && !errors.Is(err, tt.is) {
 				t.Fatalf("%s %s: got error %v, want one that is %v", tt.method, tt.url, err, tt.is)

@@ -18,6 +18,24 @@
 //	s := srv.Session()
 //	resp, err := s.Get(ctx, srv.URL+"/flaky")
 //
+// # Faults
+//
+// A [Reply] can misbehave as servers and networks do: hold its headers
+// back ([Reply.Delay]), hang in the middle of the body ([Reply.Stall]), cut
+// the connection before or after the headers ([Reply.Reset]: a TCP reset
+// under HTTP/1.1, a stream reset under HTTP/2), send its body a byte at a
+// time ([Reply.Drip]) or for ever ([Reply.Endless]), or write anything at
+// all on the bare HTTP/1.1 connection ([Reply.Raw]: a garbage status line,
+// broken chunked encoding, a body shorter than its Content-Length).
+// [Bomb] makes a decompression bomb. After such a reply, close the session
+// and call [Server.WaitClosed] to check that the client left no connection
+// open:
+//
+//	srv := clienttest.NewServer(clienttest.Script{
+//		"/bomb": {clienttest.Bomb("gzip", 1<<30)},
+//		"/drip": {{Body: "slow", Drip: time.Second}},
+//	})
+//
 // # Leaked responses
 //
 // A streamed response ([client.Stream]) holds a connection until it is

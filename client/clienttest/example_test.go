@@ -2,9 +2,12 @@ package clienttest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/requests3/requests/client"
 	"github.com/requests3/requests/client/clienttest"
@@ -73,4 +76,32 @@ func ExampleCheckClosed() {
 		// ... read resp.Body ...
 	}
 	_ = testDownload
+}
+
+func ExampleReply_faults() {
+	srv := clienttest.NewServer(clienttest.Script{
+		"/bomb":    {clienttest.Bomb("gzip", 1<<30)}, // 1 GiB of zeros in about 1 MiB
+		"/garbage": {{Raw: "HTPT/1.1 2OO OK\r\n\r\n"}},
+		"/drip":    {{Body: strings.Repeat(".", 100), Drip: 10 * time.Millisecond}},
+	})
+	defer srv.Close()
+	s := srv.Session(client.WithMaxBodySize(1 << 20))
+	ctx := context.Background()
+
+	_, err := s.Get(ctx, srv.URL+"/bomb")
+	fmt.Println("bomb:", errors.Is(err, client.ErrBodyTooLarge))
+	_, err = s.Get(ctx, srv.URL+"/garbage")
+	fmt.Println("garbage:", err != nil)
+	_, err = s.Get(ctx, srv.URL+"/drip", client.Timeout(50*time.Millisecond))
+	fmt.Println("drip:", errors.Is(err, client.ErrTimeout))
+
+	s.Close()
+	waitCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	fmt.Println("connections left open:", srv.WaitClosed(waitCtx) != nil)
+	// Output:
+	// bomb: true
+	// garbage: true
+	// drip: true
+	// connections left open: false
 }

@@ -2,6 +2,7 @@ package clienttest
 
 import (
 	"cmp"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"io"
@@ -23,7 +24,10 @@ import (
 // Found.
 type Script map[string][]Reply
 
-// Reply is one canned answer of a [Server].
+// Reply is one canned answer of a [Server]. Besides well-formed answers it
+// can misbehave the ways real servers and networks do (see the fields from
+// Delay on), for testing that a client fails cleanly: with a clear error,
+// within its timeout, leaking neither goroutines nor connections.
 type Reply struct {
 	// Status is the status code; zero means 200.
 	Status int
@@ -37,13 +41,28 @@ type Reply struct {
 	// Stall sends the headers and Body, then keeps the response open
 	// without sending more until the client gives up or the server
 	// closes, and then cuts it: a server that hangs in the middle of a
-	// body.
+	// body. With Raw, it holds the connection open after the raw bytes.
 	Stall bool
 	// Reset cuts the connection instead of finishing the response: at once
 	// if Status, Header and Body are all unset, otherwise once the headers
-	// and Body have been sent. Under HTTP/1.1 the TCP connection is closed;
-	// under HTTP/2 the stream is reset.
+	// and Body have been sent. Under HTTP/1.1 the TCP connection is reset
+	// (RST); under HTTP/2 the stream is reset (RST_STREAM).
 	Reset bool
+	// Drip sends Body one byte at a time, waiting Drip before each byte:
+	// a server (or a slowloris-style attacker) that keeps every read
+	// short of any idle timeout.
+	Drip time.Duration
+	// Endless follows Body with an endless stream of bytes, until the
+	// client gives up or the server closes. No Content-Length is sent.
+	Endless bool
+	// Raw, when set, is written byte for byte on the bare connection in
+	// place of a response, which then ends (or, with Stall, stays open
+	// until the client gives up): a garbage status line, broken chunked
+	// encoding, conflicting Content-Length headers, headers cut short.
+	// Status, Header, Body, Drip and Endless are ignored. Raw needs
+	// HTTP/1.1; answering over HTTP/2, the server resets the stream
+	// instead, as a multiplexed connection has no room for raw bytes.
+	Raw string
 }
 
 // Request is a request as the server received it.
@@ -65,14 +84,17 @@ type Server struct {
 	// without a trailing slash.
 	URL string
 
-	srv  *httptest.Server
-	quit chan struct{} // closed by Close: stalled replies end
+	srv      *httptest.Server
+	ctx      context.Context // canceled by Close: stalled replies end
+	shutdown context.CancelFunc
 
 	mu       sync.Mutex // guards the fields below
 	script   Script
 	next     map[string]int // path → index of its next reply
 	requests []Request
 	conns    int
+	open     int           // connections open now, hijacked ones included
+	changed  chan struct{} // closed and replaced whenever open changes
 	sessions []*client.Session
 	closed   bool
 }
@@ -98,17 +120,24 @@ func NewTLSServer(script Script) *Server {
 }
 
 func newServer(script Script) *Server {
-	s := &Server{script: script, next: make(map[string]int), quit: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{script: script, next: make(map[string]int), ctx: ctx, shutdown: cancel, changed: make(chan struct{})}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	// Failed TLS handshakes and cut connections are what client tests
 	// provoke; they are not worth a line on stderr each.
 	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
-		if st == http.StateNew {
+		switch st {
+		case http.StateNew:
 			s.mu.Lock()
 			s.conns++
 			s.mu.Unlock()
+			s.addOpen(1)
+		case http.StateClosed:
+			s.addOpen(-1)
 		}
+		// A hijacked connection stays open until the handler closes it
+		// (see serveRaw), which counts it closed.
 	}
 	return s
 }
@@ -125,7 +154,7 @@ func (s *Server) Close() {
 	s.closed = true
 	sessions := s.sessions
 	s.mu.Unlock()
-	close(s.quit)
+	s.shutdown()
 	s.srv.CloseClientConnections()
 	s.srv.Close()
 	for _, sess := range sessions {
@@ -208,31 +237,46 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		case <-t.C:
 		case <-r.Context().Done():
 			return
-		case <-s.quit:
+		case <-s.ctx.Done():
 			return
 		}
 	}
+	if reply.Raw != "" {
+		s.serveRaw(w, r, reply)
+		return
+	}
 	if reply.Reset && reply.Status == 0 && reply.Header == nil && reply.Body == "" {
-		panic(http.ErrAbortHandler)
+		s.reset(w)
 	}
 	for k, vs := range reply.Header {
 		w.Header()[k] = append([]string(nil), vs...)
 	}
-	if reply.Header.Get("Content-Length") == "" && !reply.Stall && !reply.Reset {
+	if reply.Header.Get("Content-Length") == "" && !reply.Stall && !reply.Reset && !reply.Endless {
 		w.Header().Set("Content-Length", strconv.Itoa(len(reply.Body)))
 	}
 	w.WriteHeader(cmp.Or(reply.Status, http.StatusOK))
-	io.WriteString(w, reply.Body)
+	rc := http.NewResponseController(w)
+	if reply.Drip > 0 {
+		rc.Flush()
+		if !s.drip(r.Context(), w, reply.Body, reply.Drip) {
+			panic(http.ErrAbortHandler)
+		}
+	} else {
+		io.WriteString(w, reply.Body)
+	}
 	if reply.Reset || reply.Stall {
-		http.NewResponseController(w).Flush()
+		rc.Flush()
 	}
 	if reply.Reset {
-		panic(http.ErrAbortHandler)
+		s.reset(w)
+	}
+	if reply.Endless {
+		s.endless(r.Context(), w, reply)
 	}
 	if reply.Stall {
 		select {
 		case <-r.Context().Done():
-		case <-s.quit:
+		case <-s.ctx.Done():
 		}
 		panic(http.ErrAbortHandler) // the response never completes
 	}

@@ -442,6 +442,19 @@ func (c *call) addCredentials(req *http.Request) error {
 	if a == nil {
 		return nil
 	}
+	if na, ok := a.(*netrcAuth); ok {
+		// Netrc, consulted for every request without credentials, sets
+		// nothing but a base64 Authorization header: no need to copy the
+		// headers to see what it set.
+		had := req.Header["Authorization"]
+		if err := na.Apply(req); err != nil {
+			return fmt.Errorf("%w: %w", ErrAuth, err)
+		}
+		if !slices.Equal(had, req.Header["Authorization"]) && !slices.Contains(c.authKeys, "Authorization") {
+			c.authKeys = append(c.authKeys, "Authorization")
+		}
+		return nil
+	}
 	before := req.Header.Clone()
 	if err := a.Apply(req); err != nil {
 		return fmt.Errorf("%w: %w", ErrAuth, err)

@@ -4,14 +4,12 @@ import (
 	"container/heap"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"time"
 
 	"github.com/requests3/requests/client"
 	"github.com/requests3/requests/future"
 	"github.com/requests3/requests/internal/attempt"
-	"github.com/requests3/requests/limiter"
 	"github.com/requests3/requests/retry"
 )
 
@@ -47,56 +45,63 @@ type outcome struct {
 	pause time.Duration // the server asked the whole host to wait this long
 }
 
-// submit queues t under key, blocking for queue room while ctx allows.
-// cancel ends ectx, the context the work runs under.
-func (p *Pool) submit(ctx, ectx context.Context, cancel context.CancelFunc, key string, t task) {
+// submit queues e, blocking for queue room while ctx allows. The work runs
+// under ctx.
+func (p *Pool) submit(ctx context.Context, e *entry) {
 	if err := p.room.Acquire(ctx, 1); err != nil {
-		cancel()
-		t.fail(err)
+		e.task.fail(err)
 		return
 	}
 	p.mu.Lock()
-	if p.closing {
+	if p.closing || e.call.Canceled() {
 		p.mu.Unlock()
 		p.room.Release(1)
-		cancel()
-		t.fail(ErrClosed)
+		if p.closing {
+			e.task.fail(ErrClosed)
+		} else {
+			e.task.fail(context.Canceled)
+		}
 		return
 	}
-	h := p.hostFor(key)
-	e := &entry{ctx: ectx, cancel: cancel, key: key, host: h, task: t, fromQueue: true, index: -1}
+	h := p.hostFor(e.key)
+	e.ctx, e.host, e.fromQueue = ctx, h, true
 	h.queued++
 	p.queued++
 	p.push(e, false)
-	// Registered under the lock, so that finish always finds stop set. If
-	// ectx is already done, the callback runs at once, in its own
-	// goroutine, and waits for the lock.
-	e.stop = context.AfterFunc(ectx, func() { p.abandon(e) })
+	p.watch(e)
 	p.mu.Unlock()
 	p.signal()
 }
 
-// abandon drops e if it has not started, when its context ends.
-func (p *Pool) abandon(e *entry) {
+// Cancel is what canceling e's future does: it drops e if it has not
+// started, and aborts it if it is running.
+func (e *entry) Cancel() {
+	p := e.pool
 	p.mu.Lock()
 	switch e.state {
 	case queued:
 		p.unlink(e)
 	case waiting:
-		heap.Remove(&p.timers, e.index)
-	default: // running: the canceled context aborts it; or already settled
+		p.unqueueTimer(e)
+	default: // running: abort it; not yet queued: submit sees it; or settled
 		p.mu.Unlock()
+		e.call.Cancel()
 		return
 	}
 	p.drop(e)
 	p.mu.Unlock()
-	e.task.fail(e.ctx.Err())
+	p.signal()
+	e.task.fail(context.Canceled)
 }
+
+// unqueueTimer takes a waiting e out of the timer heap.
+func (p *Pool) unqueueTimer(e *entry) { heap.Remove(&p.timers, e.index) }
 
 // drop settles a queued or waiting e that is no longer in any structure.
 func (p *Pool) drop(e *entry) {
 	h := e.host
 	e.state = settled
+	p.unwatch(e)
 	h.queued--
 	p.queued--
 	p.failed++
@@ -259,7 +264,7 @@ func (p *Pool) abortAll() []*entry {
 		p.drop(e)
 	}
 	for e := p.running.head; e != nil; e = e.next {
-		e.cancel()
+		e.call.Cancel()
 	}
 	return out
 }
@@ -277,6 +282,7 @@ func (p *Pool) worker() {
 // heap, anything else settles e's future.
 func (p *Pool) finish(e *entry, o outcome) {
 	e.permit.Release()
+	e.call.Unbind()
 	now := time.Now()
 	if o.pause > 0 {
 		p.lim.Pause(e.key, now.Add(o.pause))
@@ -288,7 +294,7 @@ func (p *Pool) finish(e *entry, o outcome) {
 	p.inflight--
 	p.idle++
 	p.makeReady(h) // a slot on h is free
-	if o.retry && !p.aborting && e.ctx.Err() == nil {
+	if o.retry && !p.aborting && e.ctx.Err() == nil && !e.call.Canceled() {
 		e.tries++
 		e.state, e.at = waiting, now.Add(o.delay)
 		h.queued++
@@ -300,6 +306,7 @@ func (p *Pool) finish(e *entry, o outcome) {
 		return
 	}
 	e.state = settled
+	p.unwatch(e)
 	if o.err != nil {
 		p.failed++
 	} else {
@@ -308,37 +315,18 @@ func (p *Pool) finish(e *entry, o outcome) {
 	p.forget(h)
 	p.mu.Unlock()
 	p.signal()
-	e.stop()
-	if o.resp != nil && o.resp.Body != nil {
-		// A streamed response keeps its context until the caller closes it.
-		o.resp.Body = &cancelOnClose{ReadCloser: o.resp.Body, cancel: e.cancel}
-	} else {
-		e.cancel()
-	}
 	e.task.resolve(o)
-}
-
-// cancelOnClose ends an entry's context when a streamed body is closed.
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (c *cancelOnClose) Close() error {
-	err := c.ReadCloser.Close()
-	c.cancel()
-	return err
 }
 
 // requestTask sends a client.Request.
 type requestTask struct {
-	r   *client.Request
-	res func(*client.Response, error)
+	r       *client.Request
+	promise *future.Promise[*client.Response] // settled through this, or else
+	res     func(*client.Response, error)     // through this
 }
 
 func (t *requestTask) run(ctx context.Context, p *Pool, e *entry) outcome {
-	actx := attempt.Single(limiter.WithAdmission(ctx, p.lim))
-	resp, err := p.s.Do(actx, t.r)
+	resp, err := p.s.Do(attempt.With(ctx, &e.call), t.r)
 	o := outcome{resp: resp, err: err}
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if d, ok := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
@@ -374,8 +362,16 @@ func (t *requestTask) run(ctx context.Context, p *Pool, e *entry) outcome {
 	return o
 }
 
-func (t *requestTask) resolve(o outcome) { t.res(o.resp, o.err) }
-func (t *requestTask) fail(err error)    { t.res(nil, err) }
+func (t *requestTask) resolve(o outcome) { t.settle(o.resp, o.err) }
+func (t *requestTask) fail(err error)    { t.settle(nil, err) }
+
+func (t *requestTask) settle(resp *client.Response, err error) {
+	if t.promise != nil {
+		t.promise.Resolve(resp, err)
+	} else {
+		t.res(resp, err)
+	}
+}
 
 // maxPause caps how long a Retry-After may pause a host.
 func (p *Pool) maxPause() time.Duration {
@@ -392,7 +388,10 @@ type funcTask[T any] struct {
 	v   T
 }
 
-func (t *funcTask[T]) run(ctx context.Context, _ *Pool, _ *entry) outcome {
+func (t *funcTask[T]) run(ctx context.Context, _ *Pool, e *entry) outcome {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	e.call.Bind(cancel)
 	v, err := t.fn(ctx)
 	t.v = v
 	return outcome{err: err}
@@ -409,8 +408,9 @@ func (t *funcTask[T]) fail(err error) {
 // context ends if ctx does, if the future is canceled or if the pool shuts
 // down. fn is not retried.
 func Go[T any](ctx context.Context, p *Pool, key string, fn func(ctx context.Context) (T, error)) *future.Future[T] {
-	ectx, cancel := context.WithCancel(ctx)
-	f, resolve := future.NewWithCancel[T](cancel)
-	p.submit(ctx, ectx, cancel, key, &funcTask[T]{fn: fn, res: resolve})
+	e := p.newEntry()
+	f, resolve := future.NewWithCancel[T](e.Cancel)
+	e.key, e.task = key, &funcTask[T]{fn: fn, res: resolve}
+	p.submit(ctx, e)
 	return f
 }

@@ -87,8 +87,10 @@ func Map[T any](ctx context.Context, p *Pool, reqs iter.Seq[*client.Request], fn
 					break
 				}
 				outstanding++
-				ectx, ecancel := context.WithCancel(ctx)
-				p.enqueue(ctx, ectx, ecancel, r, settle)
+				re := new(requestEntry)
+				re.init(p, r)
+				re.rt.res = settle
+				p.enqueue(ctx, re)
 			}
 			if outstanding == 0 {
 				if more && ctx.Err() != nil {

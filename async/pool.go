@@ -181,9 +181,12 @@ func (p *Pool) Session() *client.Session { return p.s }
 // aborted. Canceling the future does the same. After Close or Shutdown the
 // future resolves with [ErrClosed].
 func (p *Pool) Do(ctx context.Context, r *client.Request) *future.Future[*client.Response] {
-	ectx, cancel := context.WithCancel(ctx)
-	f, resolve := future.NewWithCancel[*client.Response](cancel)
-	p.enqueue(ctx, ectx, cancel, r, resolve)
+	pe := new(promisedEntry)
+	pe.init(p, r)
+	pe.promise.OnCancel(&pe.entry)
+	pe.rt.promise = &pe.promise
+	f := pe.promise.Future()
+	p.enqueue(ctx, &pe.requestEntry)
 	return f
 }
 
@@ -198,19 +201,55 @@ func (p *Pool) Do(ctx context.Context, r *client.Request) *future.Future[*client
 // would wait for room that only the workers can make). Hand new work to
 // another goroutine instead.
 func (p *Pool) Submit(ctx context.Context, r *client.Request, done func(*client.Response, error)) {
-	ectx, cancel := context.WithCancel(ctx)
-	p.enqueue(ctx, ectx, cancel, r, done)
+	re := new(requestEntry)
+	re.init(p, r)
+	re.rt.res = done
+	p.enqueue(ctx, re)
 }
 
-// enqueue queues r, to be settled through res.
-func (p *Pool) enqueue(ctx, ectx context.Context, cancel context.CancelFunc, r *client.Request, res func(*client.Response, error)) {
+// newEntry returns an entry of p, not yet queued.
+func (p *Pool) newEntry() *entry {
+	e := new(entry)
+	e.init(p)
+	return e
+}
+
+// init readies a new entry of p.
+func (e *entry) init(p *Pool) {
+	e.pool, e.index = p, -1
+	e.call.Admitted = p.lim
+}
+
+// requestEntry is an entry and its request, allocated together.
+type requestEntry struct {
+	entry
+	rt requestTask
+}
+
+// init readies a new entry of p for r.
+func (re *requestEntry) init(p *Pool, r *client.Request) {
+	re.entry.init(p)
+	re.rt.r = r
+	re.task = &re.rt
+}
+
+// promisedEntry is a requestEntry and its future, allocated together.
+type promisedEntry struct {
+	requestEntry
+	promise future.Promise[*client.Response]
+}
+
+// enqueue queues re, whose task says how to settle it.
+func (p *Pool) enqueue(ctx context.Context, re *requestEntry) {
+	e, r := &re.entry, re.rt.r
 	u, err := p.s.ResolveURL(r)
 	if err != nil {
-		cancel()
-		res(nil, &client.RequestError{Method: methodOf(r), URL: redact.String(r.URL), Err: err})
+		e.task.fail(&client.RequestError{Method: methodOf(r), URL: redact.String(r.URL), Err: err})
 		return
 	}
-	p.submit(ctx, ectx, cancel, limiter.HostKey(u), &requestTask{r: r, res: res})
+	e.key = limiter.HostKey(u)
+	e.call.URL, e.call.Request = u, r // the session takes it on the first attempt
+	p.submit(ctx, e)
 }
 
 // Get queues a GET request. See [Pool.Do].

@@ -225,6 +225,57 @@ func TestCancelBeforeDispatch(t *testing.T) {
 	})
 }
 
+// TestSharedContextCancel: requests queued under one context all end as
+// soon as it does, while a request under another context goes on; and a
+// context reused after its first requests have settled still drops new
+// ones at once.
+func TestSharedContextCancel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{latency: time.Second}
+		p := newPool(t, rec, async.Workers(1))
+		bg := context.Background()
+		other := p.Get(bg, "http://a.test/other") // holds the only worker for a second
+		ctx, cancel := context.WithCancel(bg)
+		var shared []*future.Future[*client.Response]
+		for i := range 20 {
+			shared = append(shared, p.Get(ctx, fmt.Sprintf("http://a.test/%d", i)))
+		}
+		synctest.Wait()
+		cancel()
+		synctest.Wait()
+		for i, f := range shared {
+			if r, done := f.Peek(); !done || !errors.Is(r.Err, context.Canceled) {
+				t.Errorf("request %d right after cancel: done %v, %v; want context.Canceled", i, done, r.Err)
+			}
+		}
+		if _, done := other.Peek(); done {
+			t.Error("the request under another context ended early")
+		}
+		if _, err := other.Await(bg); err != nil {
+			t.Errorf("request under another context: %v", err)
+		}
+
+		ctx2, cancel2 := context.WithCancel(bg)
+		if _, err := p.Get(ctx2, "http://a.test/first").Await(bg); err != nil {
+			t.Fatal(err)
+		}
+		running := p.Get(bg, "http://a.test/running")
+		queued := p.Get(ctx2, "http://a.test/queued")
+		synctest.Wait()
+		cancel2()
+		synctest.Wait()
+		if r, done := queued.Peek(); !done || !errors.Is(r.Err, context.Canceled) {
+			t.Errorf("reused context: done %v, %v; want context.Canceled at once", done, r.Err)
+		}
+		if _, err := running.Await(bg); err != nil {
+			t.Error(err)
+		}
+		if n := len(rec.byHost("a.test")); n != 3 {
+			t.Errorf("%d requests completed, want 3 (other, first, running)", n)
+		}
+	})
+}
+
 func TestCancelInFlightAbortsRequest(t *testing.T) {
 	aborted := make(chan struct{})
 	started := make(chan struct{})

@@ -5,19 +5,25 @@ import (
 	"context"
 	"time"
 
+	"github.com/requests3/requests/internal/attempt"
 	"github.com/requests3/requests/limiter"
 )
 
 // entry is one piece of work in the pool: queued in its host's FIFO,
 // waiting in the timer heap for a retry backoff, or running on a worker.
 type entry struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	stop   func() bool // unregisters the cancellation callback
-	key    string
-	host   *host
-	task   task
-	tries  int // attempts made so far
+	pool *Pool
+	ctx  context.Context // the caller's
+	// watch drops the entry if ctx is done while it is queued or waiting.
+	watch        *watcher
+	wprev, wnext *entry
+	// call aborts the attempt under way: the session binds its own
+	// cancel func to it, so an entry needs no context of its own.
+	call  attempt.Call
+	key   string
+	host  *host
+	task  task
+	tries int // attempts made so far
 
 	state      entryState
 	prev, next *entry    // in the host FIFO (queued) or the running list
@@ -30,7 +36,8 @@ type entry struct {
 type entryState uint8
 
 const (
-	queued  entryState = iota // in its host's FIFO
+	fresh   entryState = iota // not yet queued
+	queued                    // in its host's FIFO
 	waiting                   // in the timer heap, for a retry backoff
 	running                   // handed to a worker
 	settled                   // resolved; in no structure
@@ -74,8 +81,9 @@ type sched struct {
 	done     uint64
 	failed   uint64
 	retried  uint64
-	closing  bool // no new work
-	aborting bool // cancel what is left
+	watchers map[<-chan struct{}]*watcher // by the Done channel of the contexts of entries
+	closing  bool                         // no new work
+	aborting bool                         // cancel what is left
 }
 
 func (s *sched) init(workers int) {

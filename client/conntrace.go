@@ -1,163 +1,142 @@
 package client
 
 import (
+	"context"
 	"crypto/tls"
-	"net/http"
 	"net/http/httptrace"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// attemptTrace follows one attempt (one request sent) through
-// net/http/httptrace. It records whether the attempt asked its transport
-// for a connection and whether it got one: an attempt that failed in
+// connState follows the round trips of a call through net/http/httptrace:
+// whether a round trip asked its transport for a connection and whether it
+// got one, and the [Timings] of the round trip. A round trip that failed in
 // between failed while connecting (dialing, in the TLS handshake, or in a
-// proxy's CONNECT), whatever the type of its error; net/http reports a TLS
-// handshake timeout with an unexported type, for one. It also records the
-// [Timings] of the attempt.
+// proxy's CONNECT), whatever the type of its error: net/http reports a TLS
+// handshake timeout with an unexported type, for one.
 //
 // Transports that do not report to httptrace leave it empty; their errors
-// are classified by type alone, and their Timings hold only FirstByte (if
-// they report it) and Total.
+// are classified by type alone, and their Timings hold Total only.
 //
+// Every hook is a closure, an allocation of each call, so the hooks that
+// only timings need are added when the call asks for them (TraceTimings).
 // Hooks may run concurrently (net/http races dials) and after the round
 // trip has returned; mu guards what they record.
-type attemptTrace struct {
-	trace httptrace.ClientTrace
-	start time.Time
+type connState struct {
+	asked  atomic.Bool
+	got    atomic.Bool
+	reused atomic.Bool
+	hooks  httptrace.ClientTrace
 
-	mu        sync.Mutex
-	asked     bool // the transport was asked for a connection
-	got       bool // and got one; later dial events belong to other requests
-	reused    bool
-	dnsStart  time.Time
-	connStart time.Time
-	tlsStart  time.Time
+	mu    sync.Mutex // guards the fields below
+	start time.Time  // of the round trip under way
+	// When the phases started, as offsets from start (0: not yet), and how
+	// long they took.
+	dnsStart  time.Duration
+	connStart time.Duration
+	tlsStart  time.Duration
 	dns       time.Duration
 	connect   time.Duration
 	tls       time.Duration
 	firstByte time.Duration
 }
 
-// traceAttempt returns a shallow copy of req whose context reports to a new
-// attemptTrace, and that trace. Traces already in the context keep working.
-func traceAttempt(req *http.Request) (*http.Request, *attemptTrace) {
-	t := &attemptTrace{start: time.Now()}
-	t.trace = httptrace.ClientTrace{
-		GetConn:              t.getConn,
-		GotConn:              t.gotConn,
-		DNSStart:             t.dnsStarted,
-		DNSDone:              t.dnsDone,
-		ConnectStart:         t.connectStarted,
-		ConnectDone:          t.connectDone,
-		TLSHandshakeStart:    t.tlsStarted,
-		TLSHandshakeDone:     t.tlsDone,
-		GotFirstResponseByte: t.gotFirstByte,
-	}
-	return req.WithContext(httptrace.WithClientTrace(req.Context(), &t.trace)), t
+// failed reports whether the round trip asked for a connection and never
+// got one.
+func (s *connState) failed() bool { return s.asked.Load() && !s.got.Load() }
+
+// reset clears the state before a round trip. The round trips of a call
+// run one after another, so one state serves them all.
+func (s *connState) reset() {
+	s.asked.Store(false)
+	s.got.Store(false)
+	s.reused.Store(false)
+	s.mu.Lock()
+	s.start = time.Now()
+	s.dnsStart, s.connStart, s.tlsStart = 0, 0, 0
+	s.dns, s.connect, s.tls, s.firstByte = 0, 0, 0, 0
+	s.mu.Unlock()
 }
 
-// failed reports whether the attempt asked for a connection and never got
-// one.
-func (t *attemptTrace) failed() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.asked && !t.got
+// trace returns ctx reporting to s the connections that the transports of
+// requests made with it get, and with timings also the phases of their
+// round trips. It is done once per call rather than per round trip, since
+// it costs a context and a copy of the request. Traces already in ctx keep
+// working.
+func (s *connState) trace(ctx context.Context, timings bool) context.Context {
+	s.hooks = httptrace.ClientTrace{
+		GetConn: func(string) { s.asked.Store(true) },
+		GotConn: func(info httptrace.GotConnInfo) {
+			if !s.got.Swap(true) {
+				s.reused.Store(info.Reused)
+			}
+		},
+	}
+	if timings {
+		s.hooks.DNSStart = s.dnsStarted
+		s.hooks.DNSDone = s.dnsDone
+		s.hooks.ConnectStart = s.connectStarted
+		s.hooks.ConnectDone = s.connectDone
+		s.hooks.TLSHandshakeStart = s.tlsStarted
+		s.hooks.TLSHandshakeDone = s.tlsDone
+		s.hooks.GotFirstResponseByte = s.gotFirstByte
+	}
+	return httptrace.WithClientTrace(ctx, &s.hooks)
 }
 
-func (t *attemptTrace) getConn(string) {
-	t.mu.Lock()
-	t.asked = true
-	t.mu.Unlock()
+// The dial hooks ignore what comes once the round trip has its connection:
+// a dial it started may finish for another request, after losing the race
+// to an idle connection.
+
+func (s *connState) dnsStarted(httptrace.DNSStartInfo) { s.began(&s.dnsStart) }
+
+func (s *connState) dnsDone(httptrace.DNSDoneInfo) { s.ended(&s.dnsStart, &s.dns, nil) }
+
+func (s *connState) connectStarted(string, string) { s.began(&s.connStart) }
+
+func (s *connState) connectDone(_, _ string, err error) { s.ended(&s.connStart, &s.connect, err) }
+
+func (s *connState) tlsStarted() { s.began(&s.tlsStart) }
+
+func (s *connState) tlsDone(_ tls.ConnectionState, err error) { s.ended(&s.tlsStart, &s.tls, err) }
+
+func (s *connState) gotFirstByte() {
+	s.mu.Lock()
+	if s.firstByte == 0 {
+		s.firstByte = time.Since(s.start)
+	}
+	s.mu.Unlock()
 }
 
-func (t *attemptTrace) gotConn(info httptrace.GotConnInfo) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.got {
-		return
+// began records in *at that a phase started now.
+func (s *connState) began(at *time.Duration) {
+	s.mu.Lock()
+	if !s.got.Load() {
+		*at = time.Since(s.start)
 	}
-	t.got, t.reused = true, info.Reused
-	if info.Reused {
-		// A dial this request started may have lost the race to an idle
-		// connection: its timings are not this request's.
-		t.dns, t.connect, t.tls = 0, 0, 0
-	}
+	s.mu.Unlock()
 }
 
-func (t *attemptTrace) dnsStarted(httptrace.DNSStartInfo) {
-	now := time.Now()
-	t.mu.Lock()
-	if !t.got {
-		t.dnsStart = now
+// ended records in *took how long the phase that began at *began took,
+// unless it failed.
+func (s *connState) ended(began, took *time.Duration, err error) {
+	s.mu.Lock()
+	if !s.got.Load() && err == nil && *began > 0 {
+		*took = time.Since(s.start) - *began
 	}
-	t.mu.Unlock()
+	s.mu.Unlock()
 }
 
-func (t *attemptTrace) dnsDone(httptrace.DNSDoneInfo) {
-	now := time.Now()
-	t.mu.Lock()
-	if !t.got && !t.dnsStart.IsZero() {
-		t.dns = now.Sub(t.dnsStart)
+// timings returns what the round trip under way recorded, with Total
+// measured to end. On a reused connection nothing was resolved, dialed or
+// negotiated: a dial the round trip started and lost is not reported.
+func (s *connState) timings(end time.Time) Timings {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := Timings{FirstByte: s.firstByte, Total: end.Sub(s.start), Reused: s.reused.Load()}
+	if !t.Reused {
+		t.DNS, t.Connect, t.TLS = s.dns, s.connect, s.tls
 	}
-	t.mu.Unlock()
-}
-
-func (t *attemptTrace) connectStarted(string, string) {
-	now := time.Now()
-	t.mu.Lock()
-	if !t.got {
-		t.connStart = now
-	}
-	t.mu.Unlock()
-}
-
-func (t *attemptTrace) connectDone(_, _ string, err error) {
-	now := time.Now()
-	t.mu.Lock()
-	if !t.got && err == nil && !t.connStart.IsZero() {
-		t.connect = now.Sub(t.connStart)
-	}
-	t.mu.Unlock()
-}
-
-func (t *attemptTrace) tlsStarted() {
-	now := time.Now()
-	t.mu.Lock()
-	if !t.got {
-		t.tlsStart = now
-	}
-	t.mu.Unlock()
-}
-
-func (t *attemptTrace) tlsDone(_ tls.ConnectionState, err error) {
-	now := time.Now()
-	t.mu.Lock()
-	if !t.got && err == nil && !t.tlsStart.IsZero() {
-		t.tls = now.Sub(t.tlsStart)
-	}
-	t.mu.Unlock()
-}
-
-func (t *attemptTrace) gotFirstByte() {
-	now := time.Now()
-	t.mu.Lock()
-	if t.firstByte == 0 {
-		t.firstByte = now.Sub(t.start)
-	}
-	t.mu.Unlock()
-}
-
-// timings returns what the trace recorded, with Total measured to end.
-func (t *attemptTrace) timings(end time.Time) Timings {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return Timings{
-		DNS:       t.dns,
-		Connect:   t.connect,
-		TLS:       t.tls,
-		FirstByte: t.firstByte,
-		Total:     end.Sub(t.start),
-		Reused:    t.reused,
-	}
+	return t
 }

@@ -154,7 +154,7 @@ func (j *Jar) Load(r io.Reader) error {
 			rec.Domain = ""
 		}
 		cookies := []*http.Cookie{&rec.Cookie}
-		j.jar.SetCookies(u, cookies)
+		j.store(u, cookies)
 		j.record(u, cookies, now)
 	}
 	return nil

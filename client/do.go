@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/requests3/requests/internal/attempt"
 	"github.com/requests3/requests/internal/redact"
 	"github.com/requests3/requests/retry"
 	"go.uber.org/zap"
@@ -28,9 +29,11 @@ type call struct {
 	maxHops int
 	retry   *retry.Policy // nil: one attempt per hop
 
+	conn         connState     // how the attempt under way got its connection
+	first        http.Request  // the first request, before it gets its context
+	defaults     [3]string     // the values of the default headers
 	attempts     int           // requests sent, over all hops and retries
 	last         *http.Request // the request sent last
-	trace        *attemptTrace // the trace of the request sent last
 	manualCookie string        // a Cookie header set by hand, sent to the origin only
 	manualAuth   string        // an Authorization header set by hand, likewise
 	authKeys     []string      // headers an Auth set: its credentials, whatever their name
@@ -56,20 +59,60 @@ type call struct {
 // [ErrTooManyRedirects], [ErrInvalidURL], [ErrBodyTooLarge] or the cause.
 // A done ctx fails the call at once without sending anything.
 func (s *Session) Do(ctx context.Context, r *Request) (*Response, error) {
+	return s.exchange(ctx, r, new(exchange))
+}
+
+// sendExchange is an exchange with room for the Request that Get and the
+// like build.
+type sendExchange struct {
+	exchange
+	req Request
+}
+
+// exchange is what one call allocates once: its state and its final
+// response (with its body, if streamed); for Get and the like, a
+// sendExchange adds the Request.
+// They are allocated together because they live together: the response's
+// request context refers to the call through its connection trace.
+type exchange struct {
+	c    call
+	resp Response
+	body streamBody // the Body of a streamed response
+}
+
+// send sends a request built from method, url and opts, in x.
+func (s *Session) send(ctx context.Context, method, url string, opts []RequestOption) (*Response, error) {
+	x := new(sendExchange)
+	x.req = Request{Method: method, URL: url}
+	for _, o := range opts {
+		if o != nil {
+			o.applyRequest(&x.req)
+		}
+	}
+	return s.exchange(ctx, &x.req, &x.exchange)
+}
+
+// exchange runs the call of r in x and logs it.
+func (s *Session) exchange(ctx context.Context, r *Request, x *exchange) (*Response, error) {
 	start := time.Now()
-	resp, err := s.do(ctx, r, start)
+	resp, err := s.do(ctx, r, x, start)
 	if ce := s.logger.Check(zap.DebugLevel, "request"); ce != nil {
 		s.logRequest(ce, r, resp, err, start)
 	}
 	return resp, err
 }
 
-func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Response, error) {
+func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Time) (*Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, s.requestError(r, nil, classify(ctx, err))
 	}
 	ctx, cancel := s.withTimeout(ctx, r)
-	req, c, err := s.prepare(ctx, r)
+	if ac := attempt.From(ctx); ac != nil {
+		ac.Bind(cancel) // the pool aborts the call through it
+	}
+	c := &x.c
+	ctx = c.conn.trace(ctx, r.traceTimings(s))
+	req, err := s.prepare(ctx, r, c)
 	if err != nil {
 		cancel()
 		return nil, s.requestError(r, nil, err)
@@ -94,12 +137,14 @@ func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Respons
 	if r.progress != nil {
 		watchProgress(hresp, r.progress, 0, hresp.ContentLength)
 	}
-	resp := newResponse(hresp, history, start)
+	resp := &x.resp
+	resp.init(hresp, history, start)
 	resp.maxBody = c.maxBody
 	resp.Attempts = c.attempts
 	if c.stream {
 		rd := r.decodeStream(hresp)
-		resp.Body = &streamBody{rd: rd, raw: rd, ctx: ctx, cancel: cancel}
+		x.body = streamBody{rd: rd, raw: rd, ctx: ctx, cancel: cancel}
+		resp.Body = &x.body
 	} else {
 		// Classify before cancel: after it, every error would look like
 		// the caller's cancellation.
@@ -109,8 +154,9 @@ func (s *Session) do(ctx context.Context, r *Request, start time.Time) (*Respons
 			return nil, c.error(hresp.Request.URL, err)
 		}
 	}
-	resp.Timings = c.trace.timings(time.Now())
-	resp.Elapsed = time.Since(start)
+	end := time.Now()
+	resp.Timings = c.conn.timings(end)
+	resp.Elapsed = end.Sub(start)
 	for _, hooks := range [][]func(*Response) error{s.cfg.hooks.response, r.hooks.response} {
 		for _, h := range hooks {
 			if err := h(resp); err != nil {
@@ -200,7 +246,7 @@ func (c *call) follow(req *http.Request) (*http.Response, []*Response, error) {
 		if len(history) >= c.maxHops {
 			last := newResponse(resp, history, time.Time{})
 			last.readHistory(resp)
-			last.Timings = c.trace.timings(time.Now())
+			last.Timings = c.conn.timings(time.Now())
 			return nil, history, &RedirectError{Max: c.maxHops, Response: last}
 		}
 		next, err := c.redirect(req, resp, loc)
@@ -215,7 +261,7 @@ func (c *call) follow(req *http.Request) (*http.Response, []*Response, error) {
 		// slice expression keeps later appends out of its view.
 		h := newResponse(resp, history[:len(history):len(history)], time.Time{})
 		h.readHistory(resp)
-		h.Timings = c.trace.timings(time.Now())
+		h.Timings = c.conn.timings(time.Now())
 		history = append(history, h)
 		req = next
 	}
@@ -263,11 +309,11 @@ func (c *call) send(req *http.Request) (*http.Response, error) {
 // the cookies of the response.
 func (c *call) attempt(req *http.Request) (*http.Response, error) {
 	c.attempts++
-	req, c.trace = traceAttempt(req)
+	c.conn.reset()
 	c.last = req
 	resp, err := c.s.rt.RoundTrip(req)
 	if err != nil {
-		return nil, classifyConn(req.Context(), err, c.trace.failed())
+		return nil, classifyConn(req.Context(), err, c.conn.failed())
 	}
 	if c.s.jar != nil {
 		if cookies := resp.Cookies(); len(cookies) > 0 {
@@ -398,6 +444,19 @@ func (c *call) addCredentials(req *http.Request) error {
 		a = c.netrc
 	}
 	if a == nil {
+		return nil
+	}
+	if na, ok := a.(*netrcAuth); ok {
+		// Netrc, consulted for every request without credentials, sets
+		// nothing but a base64 Authorization header: no need to copy the
+		// headers to see what it set.
+		had := req.Header["Authorization"]
+		if err := na.Apply(req); err != nil {
+			return fmt.Errorf("%w: %w", ErrAuth, err)
+		}
+		if !slices.Equal(had, req.Header["Authorization"]) && !slices.Contains(c.authKeys, "Authorization") {
+			c.authKeys = append(c.authKeys, "Authorization")
+		}
 		return nil
 	}
 	before := req.Header.Clone()

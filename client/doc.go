@@ -33,8 +33,8 @@
 // [Response.Encoding]), and [Response.Links] and [Response.Link] read Link
 // headers, as used for pagination. A 4xx or 5xx status is not an error
 // unless the caller asks with [Response.CheckStatus]. [Response.Timings]
-// breaks the request down: DNS, connect, TLS, first byte, and whether its
-// connection was reused.
+// breaks the request down: its total time and whether its connection was
+// reused, and with [TraceTimings] DNS, connect, TLS and first byte.
 //
 // # Protocols
 //

@@ -38,9 +38,9 @@ func ExampleWithProtocols() {
 	// Output: HTTP/2.0 - served over HTTP/2.0
 }
 
-// Timings tell where the time of a request went. The second request to a
-// host reuses the connection of the first: nothing to resolve, dial or
-// negotiate.
+// Timings tell where the time of a request went; TraceTimings records the
+// phases of the connection as well. The second request to a host reuses
+// the connection of the first: nothing to resolve, dial or negotiate.
 func ExampleTimings() {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	srv.EnableHTTP2 = true
@@ -49,7 +49,7 @@ func ExampleTimings() {
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
 
-	s := client.NewSession(client.WithTLSConfig(&tls.Config{RootCAs: pool}))
+	s := client.NewSession(client.WithTLSConfig(&tls.Config{RootCAs: pool}), client.TraceTimings(true))
 	defer s.Close()
 	for range 2 {
 		resp, err := s.Get(context.Background(), srv.URL)

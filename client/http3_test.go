@@ -72,7 +72,8 @@ const fastHandshake = 100 * time.Millisecond
 
 func TestHTTP3(t *testing.T) {
 	o := startH3Origin(t, protoHandler)
-	s := client.NewSession(client.WithTLSConfig(trust(o.Server)), client.WithHTTP3(client.HTTP3Config{HandshakeTimeout: patientHandshake}))
+	s := client.NewSession(client.WithTLSConfig(trust(o.Server)), client.TraceTimings(true),
+		client.WithHTTP3(client.HTTP3Config{HandshakeTimeout: patientHandshake}))
 	defer s.Close()
 	for i := range 3 {
 		resp, err := s.Get(context.Background(), o.URL)

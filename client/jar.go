@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/idna"
@@ -28,6 +29,11 @@ import (
 // jar itself.
 type Jar struct {
 	jar *cookiejar.Jar
+	// used is set once a cookie has been offered to jar. Until then
+	// Cookies answers without asking jar, which costs a public suffix
+	// lookup and allocations on every request of a session that never
+	// sees a cookie.
+	used atomic.Bool
 
 	// mu guards entries and pruneAt, and is held across changes to jar so
 	// that the two agree.
@@ -62,12 +68,25 @@ const minPrune = 256
 func (j *Jar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.jar.SetCookies(u, cookies)
+	j.store(u, cookies)
 	j.record(u, cookies, time.Now())
 }
 
+// store hands cookies to jar. j.mu must be held.
+func (j *Jar) store(u *url.URL, cookies []*http.Cookie) {
+	if len(cookies) > 0 {
+		j.used.Store(true)
+	}
+	j.jar.SetCookies(u, cookies)
+}
+
 // Cookies implements [http.CookieJar].
-func (j *Jar) Cookies(u *url.URL) []*http.Cookie { return j.jar.Cookies(u) }
+func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
+	if !j.used.Load() {
+		return nil
+	}
+	return j.jar.Cookies(u)
+}
 
 // record mirrors in j.entries what net/http/cookiejar does with cookies set
 // from u at now: the same host canonicalisation, default path, domain rules

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,7 +28,10 @@ import (
 // An empty path means the file that a session reads by itself: the one
 // named by the NETRC environment variable, or else ~/.netrc (or
 // ~/_netrc). The file is read when first used and again whenever its
-// modification time or size changes. A file that cannot be read or parsed
+// modification time or size changes; for the default file, which every
+// request without credentials consults, whether it exists or has changed is
+// checked at most once a second, as the resolver does with resolv.conf. A
+// change to $NETRC or $HOME is seen at once. A file that cannot be read or parsed
 // fails the request with [ErrAuth]; with an empty path, a missing file just
 // gives no credentials.
 //
@@ -81,16 +85,15 @@ func (a *netrcAuth) GoString() string { return a.String() }
 // the raw URL, so that userinfo or fragments such as
 // "http://example.com:@evil.example/" cannot pick another host's entry.
 func (a *netrcAuth) Apply(req *http.Request) error {
-	path, explicit := a.path, a.path != ""
-	if path == "" {
-		path = defaultNetrcPath()
-		if path == "" {
-			return nil
-		}
+	var entries []netrcEntry
+	var err error
+	if a.path == "" {
+		entries, err = defaultNetrc(time.Now())
+	} else {
+		entries, err = loadNetrc(a.path)
 	}
-	entries, err := loadNetrc(path)
 	if err != nil {
-		if !a.strict || !explicit && errors.Is(err, fs.ErrNotExist) {
+		if !a.strict || a.path == "" && errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
 		return fmt.Errorf("netrc: %w", err)
@@ -99,6 +102,40 @@ func (a *netrcAuth) Apply(req *http.Request) error {
 		req.SetBasicAuth(e.login, e.password)
 	}
 	return nil
+}
+
+// netrcRecheck is how long a look at the default netrc file is trusted.
+// Without it every request that has no credentials would cost a few stat
+// calls and their allocations.
+var netrcRecheck = time.Second
+
+// netrcLookup is a look at the default netrc file.
+type netrcLookup struct {
+	env, home string    // $NETRC and the home directory it was made for
+	at        time.Time // when it was made
+	entries   []netrcEntry
+	err       error // fs.ErrNotExist when there is no file
+}
+
+var lastNetrc atomic.Pointer[netrcLookup]
+
+// defaultNetrc returns the entries of the default netrc file, looking at
+// the file system again only when the last look is older than
+// netrcRecheck or was made for another $NETRC or home directory.
+func defaultNetrc(now time.Time) ([]netrcEntry, error) {
+	env := os.Getenv("NETRC")
+	home, _ := os.UserHomeDir()
+	if l := lastNetrc.Load(); l != nil && l.env == env && l.home == home {
+		if age := now.Sub(l.at); age >= 0 && age < netrcRecheck {
+			return l.entries, l.err
+		}
+	}
+	l := &netrcLookup{env: env, home: home, at: now, err: fs.ErrNotExist}
+	if path := defaultNetrcPath(); path != "" {
+		l.entries, l.err = loadNetrc(path)
+	}
+	lastNetrc.Store(l)
+	return l.entries, l.err
 }
 
 // defaultNetrcPath returns $NETRC, or else the first of ~/.netrc and

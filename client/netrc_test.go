@@ -200,6 +200,7 @@ func TestNetrcNotAfterDowngrade(t *testing.T) {
 // TestNetrcFileChanges: the file is parsed once, and again when it
 // changes.
 func TestNetrcFileChanges(t *testing.T) {
+	t.Cleanup(client.SetNetrcRecheck(0)) // look at the file on every request
 	seen := &authSeen{}
 	srv := httptest.NewServer(seen)
 	t.Cleanup(srv.Close)
@@ -241,6 +242,40 @@ func TestNetrcFileChanges(t *testing.T) {
 	}
 	if got := get(); got != "" {
 		t.Errorf("after removal: got %q, want none", got)
+	}
+}
+
+// TestNetrcRecheck: the default file is looked at again only once the
+// last look is older than the recheck interval, or at once when $NETRC
+// points elsewhere.
+func TestNetrcRecheck(t *testing.T) {
+	t.Cleanup(client.SetNetrcRecheck(time.Hour))
+	seen := &authSeen{}
+	srv := httptest.NewServer(seen)
+	t.Cleanup(srv.Close)
+	s := server{srv, "HTTP/1.1"}.session(t)
+	get := func() string {
+		t.Helper()
+		n := len(seen.log())
+		if _, err := s.Get(context.Background(), srv.URL); err != nil {
+			t.Fatal(err)
+		}
+		_, auth, _ := strings.Cut(seen.log()[n], " ")
+		return auth
+	}
+	path := writeNetrc(t, "machine 127.0.0.1 login one password 1\n")
+	if got, want := get(), basic("one", "1"); got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if err := os.WriteFile(path, []byte("machine 127.0.0.1 login two password 22\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := get(), basic("one", "1"); got != want {
+		t.Errorf("rewritten within the interval: got %q, want the last look's %q", got, want)
+	}
+	writeNetrc(t, "machine 127.0.0.1 login three password 333\n")
+	if got, want := get(), basic("three", "333"); got != want {
+		t.Errorf("after $NETRC changed: got %q, want %q", got, want)
 	}
 }
 

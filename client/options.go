@@ -99,6 +99,7 @@ type config struct {
 	limiter      *limiter.Limiter
 	protocols    Protocols
 	http3        HTTP3Config
+	timings      bool // TraceTimings
 }
 
 // WithLimiter makes every request of the session, including each redirect

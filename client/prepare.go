@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/requests3/requests/internal/attempt"
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/idna"
 )
@@ -20,34 +21,40 @@ import (
 // merged over the session's, the body encoded, cookies from the jar and
 // credentials added. Nothing is sent. r is not modified.
 func (s *Session) Prepare(ctx context.Context, r *Request) (*http.Request, error) {
-	req, _, err := s.prepare(ctx, r)
-	return req, err
+	return s.prepare(ctx, r, new(call))
 }
 
-// prepare builds the first request of a call and the call's state.
-func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call, error) {
+// prepare builds the first request of a call and fills in c, the call's
+// state.
+func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Request, error) {
 	if s.cfg.err != nil {
-		return nil, nil, s.cfg.err
+		return nil, s.cfg.err
 	}
 	method := r.Method
 	if method == "" {
 		method = http.MethodGet
 	}
 	if !validMethod(method) {
-		return nil, nil, fmt.Errorf("%w: method %q", ErrInvalidRequest, method)
+		return nil, fmt.Errorf("%w: method %q", ErrInvalidRequest, method)
 	}
 	if err := checkTimeout("request", r.timeout); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	u, err := s.ResolveURL(r)
-	if err != nil {
-		return nil, nil, err
+	u := attempt.From(ctx).TakeURL(r) // resolved by the pool already
+	if u == nil {
+		var err error
+		if u, err = s.ResolveURL(r); err != nil {
+			return nil, err
+		}
 	}
 
 	header := make(http.Header, len(s.cfg.header)+len(r.header)+4)
-	header["User-Agent"] = []string{UserAgent}
-	header["Accept"] = []string{"*/*"}
-	header["Accept-Encoding"] = []string{acceptEncoding}
+	// The default values live in the call; each slice is capped at its
+	// length, so appending to one never writes over the next.
+	c.defaults = [3]string{UserAgent, "*/*", acceptEncoding}
+	header["User-Agent"] = c.defaults[0:1:1]
+	header["Accept"] = c.defaults[1:2:2]
+	header["Accept-Encoding"] = c.defaults[2:3:3]
 	for k, vs := range s.cfg.header {
 		header[k] = vs
 	}
@@ -63,18 +70,18 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 		header["User-Agent"] = []string{}
 	}
 	if err := validHeader(header); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for _, ck := range r.cookies {
 		// net/http would drop the bad bytes silently (and log them).
 		if !httpguts.ValidHeaderFieldName(ck.Name) || !validCookieValue(ck.Value) {
-			return nil, nil, fmt.Errorf("%w: cookie %q has a character a cookie cannot carry", ErrInvalidHeader, ck.Name)
+			return nil, fmt.Errorf("%w: cookie %q has a character a cookie cannot carry", ErrInvalidHeader, ck.Name)
 		}
 	}
 
 	rd, length, getBody, ctype, err := r.openBody()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if r.from != nil {
 		// Through HTTPClient these headers mean what they mean to
@@ -84,7 +91,7 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 		delete(header, "Host")
 	}
 	if length, err = contentLength(header, rd, length); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	host := u.Host
 	if h, ok := header["Host"]; ok {
@@ -94,14 +101,17 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 		}
 		delete(header, "Host")
 		if len(h) > 1 || !httpguts.ValidHostHeader(host) {
-			return nil, nil, fmt.Errorf("%w: %q is not a host", ErrInvalidHeader, "Host")
+			return nil, fmt.Errorf("%w: %q is not a host", ErrInvalidHeader, "Host")
 		}
 	}
 	if ctype != "" && header.Get("Content-Type") == "" {
 		header.Set("Content-Type", ctype)
 	}
 
-	req := &http.Request{
+	// The request is built in c and copied once by WithContext: an
+	// http.Request's context can only be set on a copy.
+	req := &c.first
+	*req = http.Request{
 		Method:        method,
 		URL:           u,
 		Proto:         "HTTP/1.1",
@@ -127,16 +137,9 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 	}
 	req = req.WithContext(ctx)
 
-	c := &call{
-		s:       s,
-		r:       r,
-		origin:  u,
-		auth:    s.cfg.auth,
-		stream:  r.stream,
-		maxBody: s.cfg.maxBodySize,
-		maxHops: s.cfg.maxRedirects,
-		retry:   s.cfg.retry,
-	}
+	c.s, c.r, c.origin = s, r, u
+	c.auth, c.stream, c.retry = s.cfg.auth, r.stream, s.cfg.retry
+	c.maxBody, c.maxHops = s.cfg.maxBodySize, s.cfg.maxRedirects
 	if r.retrySet {
 		c.retry = r.retry
 	}
@@ -172,9 +175,9 @@ func (s *Session) prepare(ctx context.Context, r *Request) (*http.Request, *call
 		c.netrc = envNetrc
 	}
 	if err := c.addCredentials(req); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return req, c, nil
+	return req, nil
 }
 
 // ResolveURL returns the absolute URL that r is sent to: r.URL re-quoted,
@@ -186,12 +189,14 @@ func (s *Session) ResolveURL(r *Request) (*url.URL, error) {
 	if s.cfg.err != nil {
 		return nil, s.cfg.err
 	}
-	u := &url.URL{} // an empty URL means the base URL itself
+	var u *url.URL
 	if s.cfg.baseURL == nil || strings.TrimSpace(r.URL) != "" {
 		var err error
 		if u, err = parseURL(r.URL); err != nil {
 			return nil, err
 		}
+	} else {
+		u = &url.URL{} // an empty URL means the base URL itself
 	}
 	if !u.IsAbs() {
 		if s.cfg.baseURL == nil {
@@ -252,7 +257,10 @@ func parseURL(raw string) (*url.URL, error) {
 	head, rest := "", s
 	authStart := -1 // where the authority starts, after "scheme://" or "//"
 	if i := strings.Index(s, "://"); i > 0 && validScheme(s[:i]) {
-		head, authStart = strings.ToLower(s[:i])+"://", i+3
+		head, authStart = s[:i+3], i+3
+		if scheme := strings.ToLower(s[:i]); scheme != s[:i] {
+			head = scheme + "://"
+		}
 	} else if strings.HasPrefix(s, "//") {
 		head, authStart = "//", 2
 	}
@@ -265,9 +273,19 @@ func parseURL(raw string) (*url.URL, error) {
 		if err != nil {
 			return nil, err
 		}
-		head, rest = head+host, s[authEnd:]
+		if head == s[:authStart] && host == s[authStart:authEnd] {
+			head = s[:authEnd]
+		} else {
+			head += host
+		}
+		rest = s[authEnd:]
 	}
-	u, err := url.Parse(head + requote(rest))
+	// Most URLs need no change: parse s itself rather than a copy.
+	full := s
+	if q := requote(rest); q != rest || len(head)+len(rest) != len(s) || head != s[:len(head)] {
+		full = head + q
+	}
+	u, err := url.Parse(full)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidURL, redactURLError(err))
 	}
@@ -322,12 +340,17 @@ func asciiAuthority(auth string) (string, error) {
 	if port != "" && strings.Trim(port[1:], "0123456789") != "" {
 		return "", fmt.Errorf("%w: invalid port %q", ErrInvalidURL, strings.TrimPrefix(port, ":"))
 	}
-	ascii := true
+	ascii, lower := true, true
 	for i := 0; i < len(host); i++ {
-		if host[i] >= 0x80 {
+		if c := host[i]; c >= 0x80 {
 			ascii = false
 			break
+		} else if 'A' <= c && c <= 'Z' {
+			lower = false
 		}
+	}
+	if ascii && lower && userinfo == auth[:len(auth)-len(hostport)] {
+		return auth, nil // nothing to change
 	}
 	if !ascii {
 		h, err := idna.Lookup.ToASCII(host)

@@ -347,6 +347,20 @@ func (t *ownTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
+	if u == nil {
+		// Sent directly, as most requests are: the hooks that read the
+		// state take its absence to mean no proxy, which spares a state
+		// and a copy of the request with a new context per request.
+		if req.Header.Get("Proxy-Authorization") != "" {
+			req = req.Clone(req.Context())
+			req.Header.Del("Proxy-Authorization")
+		}
+		resp, err := t.t.RoundTrip(req)
+		if err != nil {
+			return nil, explainConnError(req, nil, err)
+		}
+		return resp, nil
+	}
 	st := &proxyState{url: u}
 	st.tunnels = u != nil && (u.Scheme == "http" || u.Scheme == "https") && req.URL.Scheme == "https"
 	req = req.WithContext(context.WithValue(req.Context(), proxyStateKey{}, st))
@@ -447,7 +461,7 @@ func explainConnError(req *http.Request, st *proxyState, err error) error {
 	if errors.Is(err, ErrProxy) {
 		return err
 	}
-	if st.url != nil && isProxyError(err, st) {
+	if st != nil && st.url != nil && isProxyError(err, st) {
 		return fmt.Errorf("%w: %s: %w", ErrProxy, proxyName(st.url), err)
 	}
 	return explainTLSError(req, err)

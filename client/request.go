@@ -44,6 +44,8 @@ type Request struct {
 	hooks      hooks
 	retry      *retry.Policy
 	retrySet   bool
+	timings    bool // TraceTimings
+	timingsSet bool
 	from       *adapted // set by the HTTPClient adapter
 }
 

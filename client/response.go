@@ -53,7 +53,14 @@ type Response struct {
 }
 
 func newResponse(h *http.Response, history []*Response, start time.Time) *Response {
-	r := &Response{
+	r := new(Response)
+	r.init(h, history, start)
+	return r
+}
+
+// init sets r from h.
+func (r *Response) init(h *http.Response, history []*Response, start time.Time) {
+	*r = Response{
 		StatusCode:    h.StatusCode,
 		Status:        reasonText(h.Status),
 		Proto:         h.Proto,
@@ -71,7 +78,6 @@ func newResponse(h *http.Response, history []*Response, start time.Time) *Respon
 	if r.History == nil {
 		r.History = []*Response{}
 	}
-	return r
 }
 
 // historyBodyLimit caps what is kept of a redirect response's body.

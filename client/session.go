@@ -134,42 +134,42 @@ func (s *Session) Jar() http.CookieJar { return s.jar }
 
 // Get sends a GET request. See [Session.Do].
 func (s *Session) Get(ctx context.Context, url string, opts ...RequestOption) (*Response, error) {
-	return s.Do(ctx, NewRequest(http.MethodGet, url, opts...))
+	return s.send(ctx, http.MethodGet, url, opts)
 }
 
 // Head sends a HEAD request. See [Session.Do].
 func (s *Session) Head(ctx context.Context, url string, opts ...RequestOption) (*Response, error) {
-	return s.Do(ctx, NewRequest(http.MethodHead, url, opts...))
+	return s.send(ctx, http.MethodHead, url, opts)
 }
 
 // Post sends a POST request. See [Session.Do].
 func (s *Session) Post(ctx context.Context, url string, opts ...RequestOption) (*Response, error) {
-	return s.Do(ctx, NewRequest(http.MethodPost, url, opts...))
+	return s.send(ctx, http.MethodPost, url, opts)
 }
 
 // Put sends a PUT request. See [Session.Do].
 func (s *Session) Put(ctx context.Context, url string, opts ...RequestOption) (*Response, error) {
-	return s.Do(ctx, NewRequest(http.MethodPut, url, opts...))
+	return s.send(ctx, http.MethodPut, url, opts)
 }
 
 // Patch sends a PATCH request. See [Session.Do].
 func (s *Session) Patch(ctx context.Context, url string, opts ...RequestOption) (*Response, error) {
-	return s.Do(ctx, NewRequest(http.MethodPatch, url, opts...))
+	return s.send(ctx, http.MethodPatch, url, opts)
 }
 
 // Delete sends a DELETE request. See [Session.Do].
 func (s *Session) Delete(ctx context.Context, url string, opts ...RequestOption) (*Response, error) {
-	return s.Do(ctx, NewRequest(http.MethodDelete, url, opts...))
+	return s.send(ctx, http.MethodDelete, url, opts)
 }
 
 // Options sends an OPTIONS request. See [Session.Do].
 func (s *Session) Options(ctx context.Context, url string, opts ...RequestOption) (*Response, error) {
-	return s.Do(ctx, NewRequest(http.MethodOptions, url, opts...))
+	return s.send(ctx, http.MethodOptions, url, opts)
 }
 
 // Request sends a request with any method. See [Session.Do].
 func (s *Session) Request(ctx context.Context, method, url string, opts ...RequestOption) (*Response, error) {
-	return s.Do(ctx, NewRequest(method, url, opts...))
+	return s.send(ctx, method, url, opts)
 }
 
 var defaultSession = sync.OnceValue(func() *Session { return NewSession() })

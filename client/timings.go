@@ -7,6 +7,11 @@ import "time"
 // last redirect hop, and of that hop the last attempt if it was retried.
 // Each response in [Response.History] has the timings of its own hop.
 //
+// Total and Reused are always there. DNS, Connect, TLS and FirstByte are
+// recorded when the request asks with [TraceTimings]: each phase needs an
+// httptrace hook, which costs every call an allocation, so they are off by
+// default and zero without it.
+//
 // On a connection that was reused (Reused is true) nothing was resolved,
 // dialed or negotiated, so DNS, Connect and TLS are zero; so is TLS for an
 // http:// URL, and DNS for an IP address. Over HTTP/2 and HTTP/3 every
@@ -40,4 +45,28 @@ type Timings struct {
 	// Reused reports whether the request was sent on a connection that
 	// was already open.
 	Reused bool
+}
+
+// TraceTimings records all of [Response.Timings]: DNS, connect, TLS and
+// first byte as well as the total and whether the connection was reused,
+// which are always recorded. Given to [NewSession] it applies to every
+// request of the session; given to a request it applies to that request,
+// and TraceTimings(false) turns it off for a request of a session that has
+// it on.
+func TraceTimings(on bool) TimingsOption { return TimingsOption{on} }
+
+// TimingsOption is a session [Option] and a [RequestOption]; see
+// [TraceTimings].
+type TimingsOption struct{ on bool }
+
+func (o TimingsOption) applySession(c *config) { c.timings = o.on }
+
+func (o TimingsOption) applyRequest(r *Request) { r.timings, r.timingsSet = o.on, true }
+
+// traceTimings reports whether a call of r on s records all its timings.
+func (r *Request) traceTimings(s *Session) bool {
+	if r.timingsSet {
+		return r.timings
+	}
+	return s.cfg.timings
 }

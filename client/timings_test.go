@@ -51,7 +51,7 @@ func byName(t *testing.T, srv server, opts ...client.Option) (string, *client.Se
 
 func TestTimings(t *testing.T) {
 	eachProto3(t, timingsHandler(), func(t *testing.T, srv server) {
-		u, s := byName(t, srv)
+		u, s := byName(t, srv, client.TraceTimings(true))
 		tlsOn := srv.Certificate() != nil
 
 		resp, err := s.Get(context.Background(), u)
@@ -98,7 +98,8 @@ func TestTimings(t *testing.T) {
 // retried request has those of its last attempt.
 func TestTimingsOfHopsAndRetries(t *testing.T) {
 	eachProto3(t, timingsHandler(), func(t *testing.T, srv server) {
-		s := srv.session(t, client.WithRetry(retry.Policy{MaxAttempts: 2, Backoff: retry.Constant(20 * time.Millisecond)}))
+		s := srv.session(t, client.TraceTimings(true),
+			client.WithRetry(retry.Policy{MaxAttempts: 2, Backoff: retry.Constant(20 * time.Millisecond)}))
 		resp, err := s.Get(context.Background(), srv.URL+"/hop")
 		if err != nil {
 			t.Fatal(err)
@@ -132,13 +133,52 @@ func TestTimingsOfHopsAndRetries(t *testing.T) {
 func TestTimingsStream(t *testing.T) {
 	eachProto3(t, timingsHandler(), func(t *testing.T, srv server) {
 		s := srv.session(t)
-		resp, err := s.Get(context.Background(), srv.URL, client.Stream(true))
+		resp, err := s.Get(context.Background(), srv.URL, client.Stream(true), client.TraceTimings(true))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer resp.Close()
 		if tm := resp.Timings; tm.Connect <= 0 || tm.FirstByte <= 0 || tm.Total < tm.FirstByte {
 			t.Errorf("%+v, want Connect and FirstByte > 0, Total >= FirstByte", tm)
+		}
+	})
+}
+
+// TestTraceTimingsOption checks what is recorded without TraceTimings
+// (Total and Reused), and that a request's option overrides the session's.
+func TestTraceTimingsOption(t *testing.T) {
+	eachProto(t, timingsHandler(), func(t *testing.T, srv server) {
+		tests := []struct {
+			name   string
+			sess   []client.Option
+			req    []client.RequestOption
+			traced bool
+		}{
+			{"default", nil, nil, false},
+			{"session", []client.Option{client.TraceTimings(true)}, nil, true},
+			{"request", nil, []client.RequestOption{client.TraceTimings(true)}, true},
+			{"request turns the session's off", []client.Option{client.TraceTimings(true)}, []client.RequestOption{client.TraceTimings(false)}, false},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				s := srv.session(t, tt.sess...)
+				for i := range 2 {
+					resp, err := s.Get(context.Background(), srv.URL, tt.req...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					tm := resp.Timings
+					if tm.Reused != (i == 1) || tm.Total <= 0 {
+						t.Errorf("request %d: Reused %v, Total %v; want Reused %v and Total > 0", i, tm.Reused, tm.Total, i == 1)
+					}
+					if got := tm.FirstByte > 0; got != tt.traced {
+						t.Errorf("request %d: FirstByte %v, want > 0: %v", i, tm.FirstByte, tt.traced)
+					}
+					if got := tm.Connect > 0; i == 0 && got != tt.traced {
+						t.Errorf("first request: Connect %v, want > 0: %v", tm.Connect, tt.traced)
+					}
+				}
+			})
 		}
 	})
 }

@@ -23,6 +23,16 @@ func BenchmarkResolveAwait(b *testing.B) {
 			}
 		}
 	})
+	b.Run("promise", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p := new(Promise[int])
+			p.Resolve(1, nil)
+			if v, err := p.Future().Await(ctx); v != 1 || err != nil {
+				b.Fatal(v, err)
+			}
+		}
+	})
 	b.Run("chan", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -29,9 +29,9 @@ func init() { close(closedchan) }
 // error, set once by the future's producer and read by any number of
 // consumers.
 //
-// Create futures with [New], [NewWithCancel], [Go] or [Ready]. The zero value
-// is a pending future that nothing can resolve; it is of no use. A Future
-// must not be copied after first use.
+// Create futures with [New], [NewWithCancel], [Go], [Ready] or a
+// [Promise]. The zero value is a pending future that nothing can resolve;
+// it is of no use. A Future must not be copied after first use.
 //
 // All methods are safe for concurrent use. A future holds no goroutine and
 // no timer of its own: once resolved it is plain memory, so a future nobody
@@ -42,10 +42,11 @@ type Future[T any] struct {
 	// written, so a load that sees done may read res without the lock.
 	state atomic.Uint32
 
-	mu      sync.Mutex    // guards done, waiters, cancel, and the move to done
-	done    chan struct{} // made on demand by Done; closed at resolution
-	waiters *waiter       // list of registered waiters, notified at resolution
-	cancel  func()        // producer's cancel func; dropped at resolution
+	mu       sync.Mutex    // guards done, waiters, cancel, canceler, and the move to done
+	done     chan struct{} // made on demand by Done; closed at resolution
+	waiters  *waiter       // list of registered waiters, notified at resolution
+	cancel   func()        // producer's cancel func; dropped at resolution
+	canceler canceler      // or a Promise's; likewise
 
 	res Result[T] // written once, before state becomes done
 }
@@ -120,7 +121,7 @@ func (f *Future[T]) resolve(v T, err error) {
 	f.res = Result[T]{Value: v, Err: err}
 	f.state.Store(stateDone)
 	done, ws := f.done, f.waiters
-	f.waiters, f.cancel = nil, nil
+	f.waiters, f.cancel, f.canceler = nil, nil, nil
 	f.mu.Unlock()
 
 	if done != nil {
@@ -207,10 +208,41 @@ func (f *Future[T]) Cancel() {
 		return
 	}
 	f.mu.Lock()
-	cancel := f.cancel
-	f.cancel = nil
+	cancel, c := f.cancel, f.canceler
+	f.cancel, f.canceler = nil, nil
 	f.mu.Unlock()
 	if cancel != nil {
 		cancel()
 	}
+	if c != nil {
+		c.Cancel()
+	}
 }
+
+type canceler interface{ Cancel() }
+
+// A Promise is a pending [Future] together with the right to resolve it,
+// as one value that a producer can embed in a struct of its own. A pool
+// that keeps a Promise in each queue entry allocates an entry and its
+// future at once, where [NewWithCancel] allocates the future and a resolve
+// func, and the producer a cancel func.
+//
+// The zero Promise is pending and ready to use. A Promise must not be
+// copied after first use.
+type Promise[T any] struct {
+	f Future[T]
+}
+
+// Future returns the future that p resolves.
+func (p *Promise[T]) Future() *Future[T] { return &p.f }
+
+// Resolve settles p's future with v and err, as the resolve func of [New]
+// does: the first call wins, and later ones do nothing. It is safe for
+// concurrent use and never blocks.
+func (p *Promise[T]) Resolve(v T, err error) { p.f.resolve(v, err) }
+
+// OnCancel makes [Future.Cancel] on p's future call c.Cancel, under the
+// rules for the cancel func of [NewWithCancel]: at most once, never after
+// the future has resolved, on the goroutine that called Cancel. Call it
+// before the future is handed to anyone.
+func (p *Promise[T]) OnCancel(c interface{ Cancel() }) { p.f.canceler = c }

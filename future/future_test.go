@@ -450,3 +450,43 @@ func TestGoCancelStorm(t *testing.T) {
 		f.Cancel() // resolved: no-op
 	}
 }
+
+type countCancel struct{ n atomic.Int32 }
+
+func (c *countCancel) Cancel() { c.n.Add(1) }
+
+// TestPromise: a Promise embedded in a producer's struct resolves its
+// future once, and Cancel reaches the producer only while it is pending.
+func TestPromise(t *testing.T) {
+	type job struct {
+		id int
+		p  Promise[int]
+	}
+	ctx := context.Background()
+	j := &job{id: 7}
+	var c countCancel
+	j.p.OnCancel(&c)
+	f := j.p.Future()
+	if _, ok := f.Peek(); ok {
+		t.Fatal("a new promise's future has resolved")
+	}
+	f.Cancel()
+	f.Cancel()
+	if got := c.n.Load(); got != 1 {
+		t.Errorf("Cancel reached the producer %d times, want 1", got)
+	}
+	j.p.Resolve(j.id, nil)
+	j.p.Resolve(0, errors.New("late"))
+	if v, err := f.Await(ctx); v != 7 || err != nil {
+		t.Errorf("got %d, %v; want 7, nil", v, err)
+	}
+
+	var k job
+	var c2 countCancel
+	k.p.OnCancel(&c2)
+	k.p.Resolve(1, nil)
+	k.p.Future().Cancel()
+	if got := c2.n.Load(); got != 0 {
+		t.Errorf("Cancel after resolution reached the producer %d times, want 0", got)
+	}
+}

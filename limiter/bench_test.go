@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"testing"
 	"time"
@@ -152,5 +153,19 @@ func BenchmarkMiddleware(b *testing.B) {
 			b.Fatal(err)
 		}
 		r.Body.Close()
+	}
+}
+
+// BenchmarkHostKey computes the key of a URL with its port written out,
+// and of one with the scheme's default port.
+func BenchmarkHostKey(b *testing.B) {
+	for _, raw := range []string{"http://127.0.0.1:8080/x", "https://example.com/x"} {
+		u, _ := url.Parse(raw)
+		b.Run(u.Host, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				HostKey(u)
+			}
+		})
 	}
 }

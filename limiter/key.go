@@ -14,12 +14,40 @@ import (
 // brackets ("[::1]:8080"). A URL with an unknown scheme and no port gives the
 // host alone.
 func HostKey(u *url.URL) string {
+	if canonical(u.Host) {
+		return u.Host // already "host:port" as below: no need to build it
+	}
 	host := normalizeName(u.Hostname())
 	port := u.Port()
 	if port == "" {
 		port = defaultPort(u.Scheme)
 	}
 	return joinHostPort(host, port)
+}
+
+// canonical reports whether hostport is a key as HostKey writes it: a
+// port given, ASCII without upper-case letters (lower-casing changes
+// nothing), no trailing dot on the name, and no IPv6 zone (which url.URL
+// keeps escaped).
+func canonical(hostport string) bool {
+	i := strings.LastIndexByte(hostport, ':')
+	if i <= 0 || i == len(hostport)-1 || hostport[i-1] == '.' {
+		return false
+	}
+	if hostport[0] != '[' && strings.IndexByte(hostport[:i], ':') >= 0 {
+		return false // an IPv6 address without brackets
+	}
+	for j := 0; j < len(hostport); j++ {
+		if c := hostport[j]; 'A' <= c && c <= 'Z' || c == '%' || c >= 0x80 {
+			return false
+		}
+	}
+	for j := i + 1; j < len(hostport); j++ {
+		if c := hostport[j]; c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func defaultPort(scheme string) string {

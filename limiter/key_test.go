@@ -28,6 +28,11 @@ func TestHostKey(t *testing.T) {
 		{"ftp://example.com/", "example.com"},
 		{"ftp://[::1]/", "[::1]"},
 		{"/relative", ""},
+		{"https://Example.com:8443/", "example.com:8443"},
+		{"https://example.com.:8443/", "example.com:8443"},
+		{"http://example.com:/", "example.com:80"},
+		{"http://[fe80::1%25en0]:80/", "[fe80::1%en0]:80"},
+		{"http://[::1]:8080/", "[::1]:8080"},
 	}
 	for _, tt := range tests {
 		u, err := url.Parse(tt.url)
@@ -92,4 +97,26 @@ func TestOptionPanics(t *testing.T) {
 			tt.opt()
 		})
 	}
+}
+
+// FuzzHostKey: the shortcut for a URL whose host is written as a key
+// already gives what building the key gives.
+func FuzzHostKey(f *testing.F) {
+	for _, s := range []string{"http://a.test:80/", "http://[::1]:8080/", "http://A.test:1/", "http://a.:1/", "http://[fe80::1%25x]:1/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return
+		}
+		port := u.Port()
+		if port == "" {
+			port = defaultPort(u.Scheme)
+		}
+		want := joinHostPort(normalizeName(u.Hostname()), port)
+		if got := HostKey(u); got != want {
+			t.Errorf("HostKey(%q) = %q, want %q", raw, got, want)
+		}
+	})
 }

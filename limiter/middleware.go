@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/requests3/requests/internal/attempt"
 )
 
 // MaxRetryAfter caps the pause [Middleware] takes from a Retry-After
@@ -98,6 +100,11 @@ func WithAdmission(ctx context.Context, l *Limiter) context.Context {
 }
 
 func admitted(ctx context.Context, l *Limiter) bool {
+	// The async pool marks its attempts through internal/attempt, which
+	// saves it a context per request.
+	if c := attempt.From(ctx); c != nil && c.Admitted == any(l) {
+		return true
+	}
 	return ctx.Value(admissionKey{l}) != nil
 }
 

@@ -1,19 +1,98 @@
-// Package attempt marks a context whose requests a scheduler retries itself,
-// so that the session sends each hop once instead of retrying inline.
+// Package attempt is how the async pool and a session cooperate on one
+// attempt of a request. A context carrying a [Call] tells the session to
+// send each hop once (the pool schedules retries itself), tells the
+// limiter's middleware that the pool has admitted the request already,
+// hands the session the URL the pool resolved, and receives the session's
+// own cancel func, so that the pool can abort the attempt without a
+// context of its own.
 package attempt
 
-import "context"
+import (
+	"context"
+	"net/url"
+	"sync"
+)
 
-type singleKey struct{}
+type key struct{}
 
-// Single returns ctx marked so that a session sends each hop of a request
-// once: the caller (the async pool) schedules any retry itself.
-func Single(ctx context.Context) context.Context {
-	return context.WithValue(ctx, singleKey{}, true)
+// Call is the pool's handle on one attempt. Its zero value is ready; it
+// must not be copied after first use.
+type Call struct {
+	// Admitted is the *limiter.Limiter that admitted the attempt, or nil.
+	Admitted any
+	// URL, when set, is what the session's ResolveURL returned for
+	// Request (a *client.Request), for the pool had to resolve it to find
+	// its host. The session takes it (setting it to nil) rather than
+	// resolving the URL again.
+	URL     *url.URL
+	Request any
+
+	mu       sync.Mutex // guards cancel and canceled
+	cancel   func()
+	canceled bool
 }
 
-// IsSingle reports whether ctx was marked by Single.
-func IsSingle(ctx context.Context) bool {
-	v, _ := ctx.Value(singleKey{}).(bool)
-	return v
+// With returns ctx carrying c.
+func With(ctx context.Context, c *Call) context.Context {
+	return context.WithValue(ctx, key{}, c)
+}
+
+// From returns the Call that ctx carries, or nil.
+func From(ctx context.Context) *Call {
+	c, _ := ctx.Value(key{}).(*Call)
+	return c
+}
+
+// TakeURL returns the URL resolved for r and forgets it, or nil.
+func (c *Call) TakeURL(r any) *url.URL {
+	if c == nil || c.URL == nil || c.Request != r {
+		return nil
+	}
+	u := c.URL
+	c.URL, c.Request = nil, nil
+	return u
+}
+
+// IsSingle reports whether ctx carries a Call: a session sends each hop of
+// a request made with it once.
+func IsSingle(ctx context.Context) bool { return From(ctx) != nil }
+
+// Bind gives c the func that aborts the attempt under way. If c has been
+// canceled, Bind calls cancel at once.
+func (c *Call) Bind(cancel func()) {
+	c.mu.Lock()
+	if c.canceled {
+		c.mu.Unlock()
+		cancel()
+		return
+	}
+	c.cancel = cancel
+	c.mu.Unlock()
+}
+
+// Unbind forgets the func given to Bind: the attempt is over, and what it
+// returned (a streamed body, say) is no longer the pool's to abort.
+func (c *Call) Unbind() {
+	c.mu.Lock()
+	c.cancel = nil
+	c.mu.Unlock()
+}
+
+// Cancel aborts the attempt under way, or the next one as soon as it binds.
+func (c *Call) Cancel() {
+	c.mu.Lock()
+	c.canceled = true
+	cancel := c.cancel
+	c.cancel = nil
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// Canceled reports whether Cancel has been called.
+func (c *Call) Canceled() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.canceled
 }

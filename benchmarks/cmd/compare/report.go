@@ -1,0 +1,184 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Drivers held to the targets, and the peers they must beat.
+var (
+	ours  = []string{"session", "session-stream", "pool-gather", "pool-map"}
+	peers = []string{"resty", "req", "retryablehttp"}
+)
+
+// Targets: throughput at least minRPS of the net/http counterpart,
+// allocations at most maxAllocs of it.
+const (
+	minRPS    = 0.95
+	maxAllocs = 1.2
+)
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// stats are what a driver measured in one case, with its ratios to its
+// net/http counterpart.
+type stats struct {
+	sample
+	rpsX    float64 // median over slices of the throughput ratio
+	allocsX float64
+	bytesX  float64
+	ok      bool
+}
+
+func summarize(samples []sample, d driver) stats {
+	var st stats
+	var base sample
+	haveBase := false
+	for _, s := range samples {
+		if s.Driver == d.name {
+			st.sample, st.ok = s, true
+		}
+		if s.Driver == d.base {
+			base, haveBase = s, true
+		}
+	}
+	if !st.ok || !haveBase {
+		return st
+	}
+	st.rpsX = sliceRatio(st.sample, base)
+	st.allocsX = st.Allocs / base.Allocs
+	st.bytesX = st.Bytes / base.Bytes
+	return st
+}
+
+// sliceRatio is the median over the slices of a's throughput over b's,
+// each slice measured in the same round.
+func sliceRatio(a, b sample) float64 {
+	var ratios []float64
+	for i := range min(len(a.SliceRPS), len(b.SliceRPS)) {
+		ratios = append(ratios, a.SliceRPS[i]/b.SliceRPS[i])
+	}
+	return median(ratios)
+}
+
+func writeHeader(w io.Writer, cfg runConfig) {
+	fmt.Fprintf(w, "# requests3 fan-out comparison\n\n")
+	fmt.Fprintf(w, "- %s, %s, %s/%s, %d CPUs: %s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"),
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
+	pin := "not pinned"
+	if cfg.pin {
+		pin = "server pinned to CPU 1, clients to CPU 0 (GOMAXPROCS 1 each)"
+	}
+	fmt.Fprintf(w, "- N=%d requests per driver (after %d warm-up) in %d interleaved slices, C=%d, H=%d hosts; %s\n",
+		cfg.n, cfg.warmup, cfg.slices, cfg.c, cfg.hosts, pin)
+	fmt.Fprintf(w, "- load average at the start: %s\n", loadAvg())
+	fmt.Fprintf(w, "- ×: the ratio to the net/http counterpart (net/http for bodies in memory, net/http-discard for "+
+		"streamed bodies); for req/s, the median over the slices of the ratio within each slice's round\n")
+}
+
+func writeCase(w io.Writer, tc testCase, ds []driver, samples []sample) {
+	fmt.Fprintf(w, "\n## %s\n\n", tc)
+	fmt.Fprintln(w, "| driver | req/s | × | p50 µs | p99 µs | allocs/req | × | B/req | × | peak RSS MiB | conns | conns measured | CPU µs/req |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	for _, d := range ds {
+		st := summarize(samples, d)
+		if !st.ok {
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.0f | %.0f | %.1f | %.2f | %.0f | %.2f | %.1f | %d | %d | %.1f |\n",
+			d.name, st.RPS, st.rpsX, st.P50, st.P99, st.Allocs, st.allocsX, st.Bytes, st.bytesX, st.RSSMiB,
+			st.TotalConns, st.Conns, st.CPUUs)
+	}
+}
+
+// writeTargets checks the targets, case by case.
+func writeTargets(w io.Writer, all []sample) {
+	fmt.Fprintf(w, "\n## Targets\n\n")
+	fmt.Fprintf(w, "Throughput ≥ %.2f× and allocations ≤ %.1f× the net/http counterpart, no more connections "+
+		"opened (warm-up included), and more requests/s than %s, each measured in the same rounds.\n\n",
+		minRPS, maxAllocs, strings.Join(peers, ", "))
+	byCase := map[string][]sample{}
+	var order []string
+	for _, s := range all {
+		if _, ok := byCase[s.Case]; !ok {
+			order = append(order, s.Case)
+		}
+		byCase[s.Case] = append(byCase[s.Case], s)
+	}
+	failed := 0
+	for _, c := range order {
+		samples := byCase[c]
+		for _, name := range ours {
+			d, ok := driverNamed(name)
+			if !ok {
+				continue
+			}
+			st := summarize(samples, d)
+			if !st.ok {
+				continue
+			}
+			base, _ := driverNamed(d.base)
+			bst := summarize(samples, base)
+			var miss []string
+			if st.rpsX < minRPS {
+				miss = append(miss, fmt.Sprintf("throughput %.2f×", st.rpsX))
+			}
+			if st.allocsX > maxAllocs {
+				miss = append(miss, fmt.Sprintf("allocations %.2f×", st.allocsX))
+			}
+			if bst.ok && st.TotalConns > bst.TotalConns {
+				miss = append(miss, fmt.Sprintf("%d connections opened, against %d", st.TotalConns, bst.TotalConns))
+			}
+			for _, peer := range peers {
+				p, ok := driverNamed(peer)
+				if !ok {
+					continue
+				}
+				if pst := summarize(samples, p); pst.ok {
+					if r := sliceRatio(st.sample, pst.sample); r <= 1 {
+						miss = append(miss, fmt.Sprintf("%.2f× the throughput of %s", r, peer))
+					}
+				}
+			}
+			verdict := "ok"
+			if len(miss) > 0 {
+				verdict = "MISSED: " + strings.Join(miss, "; ")
+				failed++
+			}
+			fmt.Fprintf(w, "- %s, %s: %.2f× throughput, %.2f× allocations: %s\n", c, name, st.rpsX, st.allocsX, verdict)
+		}
+	}
+	if failed == 0 {
+		fmt.Fprintf(w, "\nEvery target holds.\n")
+	} else {
+		fmt.Fprintf(w, "\n%d targets missed.\n", failed)
+	}
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}

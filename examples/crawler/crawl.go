@@ -52,6 +52,7 @@ type fetched struct {
 	status   int
 	proto    string
 	elapsed  time.Duration
+	timings  client.Timings
 	size     int
 	links    []string // normalised; for a redirect, its Location
 	location string
@@ -124,6 +125,7 @@ func crawl(ctx context.Context, cfg config) (*report, error) {
 		client.WithMaxRedirects(0), // a redirect is a link: it must pass robots.txt and the host rule
 		client.WithMaxBodySize(8 << 20),
 		client.WithMiddleware(c.countThrottled),
+		client.TraceTimings(true), // connection reuse and time to first byte, for the summary
 	}
 	if cfg.TLS != nil {
 		opts = append(opts, client.WithTLSConfig(cfg.TLS))
@@ -354,7 +356,7 @@ func parse(h *host, it item, resp *client.Response, err error) fetched {
 	if err != nil {
 		return r
 	}
-	r.status, r.proto, r.elapsed = resp.StatusCode, resp.Proto, resp.Elapsed
+	r.status, r.proto, r.elapsed, r.timings = resp.StatusCode, resp.Proto, resp.Elapsed, resp.Timings
 	body, err := resp.Bytes()
 	if err != nil {
 		r.err = err
@@ -405,6 +407,10 @@ func (c *crawler) take(r fetched) {
 	if r.err == nil {
 		rec.ElapsedMS = float64(r.elapsed.Microseconds()) / 1000
 		st.latencies = append(st.latencies, r.elapsed)
+		st.firstBytes = append(st.firstBytes, r.timings.FirstByte)
+		if !r.timings.Reused {
+			st.NewConns++
+		}
 		st.protos = addProto(st.protos, r.proto)
 		st.last = time.Now()
 	}

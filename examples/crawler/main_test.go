@@ -131,6 +131,12 @@ func checkEveryPage(t *testing.T, s *site, rep *report, recs []record) {
 		if st.Errors != 1 {
 			t.Errorf("%s: summary errors = %d, want 1 (/missing/7)", origin, st.Errors)
 		}
+		if len(st.firstBytes) != st.Fetched() || st.FirstByte(0.5) <= 0 {
+			t.Errorf("%s: %d times to first byte for %d answers (p50 %v), want one each", origin, len(st.firstBytes), st.Fetched(), st.FirstByte(0.5))
+		}
+		if st.NewConns >= st.Fetched() {
+			t.Errorf("%s: %d of %d answers on new connections: keep-alive not used", origin, st.NewConns, st.Fetched())
+		}
 	}
 	if len(got) != numHosts {
 		t.Errorf("got pages of %d hosts, want %d: off the site? %v", len(got), numHosts, slices.Collect(maps.Keys(got)))

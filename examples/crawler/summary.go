@@ -22,8 +22,10 @@ type hostStats struct {
 	Disallowed int // links refused by robots.txt
 	Throttled  int // 429 and 503 answers, each retried after its Retry-After
 	CrawlDelay time.Duration
+	NewConns   int // answers that came over a new connection, not a reused one
 
 	latencies   []time.Duration
+	firstBytes  []time.Duration // time to first byte of each answer
 	protos      []string
 	start, last time.Time // first dispatch, last answer
 }
@@ -43,11 +45,17 @@ func (h hostStats) Rate() float64 {
 
 // Latency returns the q-quantile (0 < q ≤ 1) of the answers' latencies, by
 // the nearest-rank method.
-func (h hostStats) Latency(q float64) time.Duration {
-	if len(h.latencies) == 0 {
+func (h hostStats) Latency(q float64) time.Duration { return quantile(h.latencies, q) }
+
+// FirstByte returns the q-quantile of the answers' times to first byte.
+func (h hostStats) FirstByte(q float64) time.Duration { return quantile(h.firstBytes, q) }
+
+// quantile returns the q-quantile of ds by the nearest-rank method.
+func quantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
 		return 0
 	}
-	l := slices.Clone(h.latencies)
+	l := slices.Clone(ds)
 	slices.Sort(l)
 	i := int(math.Ceil(q*float64(len(l)))) - 1
 	return l[max(0, min(i, len(l)-1))]
@@ -73,16 +81,16 @@ func (r *report) Host(name string) (hostStats, bool) {
 // write prints the closing summary, a table with a line per host.
 func (r *report) write(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "host\tpages\tredirects\terrors\tthrottled\trobots-disallowed\trate/s\tp50\tp99\tprotocol\t")
+	fmt.Fprintln(tw, "host\tpages\tredirects\terrors\tthrottled\trobots-disallowed\trate/s\tp50\tp99\tttfb p50\tnew conns\tprotocol\t")
 	var total hostStats
 	for _, h := range r.Hosts {
 		name := h.Host
 		if h.CrawlDelay > 0 {
 			name += fmt.Sprintf(" (crawl-delay %s)", h.CrawlDelay)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%d\t%s\t\n",
 			name, h.Pages, h.Redirects, h.Errors, h.Throttled, h.Disallowed, h.Rate(),
-			round(h.Latency(0.50)), round(h.Latency(0.99)), strings.Join(h.protos, ","))
+			round(h.Latency(0.50)), round(h.Latency(0.99)), round(h.FirstByte(0.50)), h.NewConns, strings.Join(h.protos, ","))
 		total.Pages += h.Pages
 		total.Redirects += h.Redirects
 		total.Errors += h.Errors
@@ -91,10 +99,13 @@ func (r *report) write(w io.Writer) {
 		total.Canceled += h.Canceled
 		total.Left += h.Left
 		total.latencies = append(total.latencies, h.latencies...)
+		total.firstBytes = append(total.firstBytes, h.firstBytes...)
+		total.NewConns += h.NewConns
 	}
-	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t%d\t%d\t%.0f\t%s\t%s\t\t\n",
+	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%d\t\t\n",
 		total.Pages, total.Redirects, total.Errors, total.Throttled, total.Disallowed,
-		float64(total.Fetched())/r.Elapsed.Seconds(), round(total.Latency(0.50)), round(total.Latency(0.99)))
+		float64(total.Fetched())/r.Elapsed.Seconds(), round(total.Latency(0.50)), round(total.Latency(0.99)),
+		round(total.FirstByte(0.50)), total.NewConns)
 	tw.Flush()
 	fmt.Fprintf(w, "%d fetched in %s, %d retries", total.Fetched(), r.Elapsed.Round(time.Millisecond), r.Retried)
 	if total.Canceled > 0 || total.Left > 0 {

@@ -50,6 +50,7 @@
 // [Gather] waits for many requests in input order, and the first failure
 // cancels the rest; [GatherSettled] returns every outcome; [Map] and
 // [ForEach] stream over an iterator of requests of any length with bounded
-// memory, yielding in completion order; [Go] runs any function under a key's
-// limits.
+// memory, yielding in completion order; [Pool.Submit] calls a function with
+// each outcome, for work that grows as results arrive (a crawler's
+// frontier); [Go] runs any function under a key's limits.
 package async

@@ -43,11 +43,9 @@ type Response struct {
 	// it, then call Close. It is nil when the body was read into memory.
 	Body io.ReadCloser
 
-	content []byte    // the decoded body, once read
-	read    bool      // content holds the whole body
-	readErr error     // the error that ended reading, if any
-	body    io.Reader // streamed: the decoded body
-	cancel  func()    // streamed: ends the call's context
+	content []byte // the decoded body, once read
+	read    bool   // content holds the whole body
+	readErr error  // the error that ended reading, if any
 	maxBody int64
 	raw     *http.Response // as the transport returned it
 }

@@ -44,6 +44,10 @@ type driver struct {
 	// base names the net/http driver that this one is compared with.
 	base string
 	h1   bool // HTTP/1.1 only
+	// exe is the binary whose child process runs the driver, named child
+	// there; empty for this one and name. A driver run from a baseline
+	// build (-baseline) has both.
+	exe, child string
 	// doer returns a function sending one GET and reading the body the
 	// way the driver's users would, and a func releasing the client.
 	doer func(w *workload) (do func(ctx context.Context, url string) error, close func())

@@ -24,7 +24,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,6 +48,7 @@ func main() {
 		pin      = flag.Bool("pin", true, "pin the server to CPU 1 and the clients to CPU 0 with taskset")
 		jsonOut  = flag.String("json", "", "write every sample to this file as JSON")
 		mdOut    = flag.String("out", "", "write the report to this file as well")
+		baseline = flag.String("baseline", "", "also run requests3's drivers from this `binary`, another build of this command (a baseline to compare a change with), named \"driver@base\" in the report")
 		profile  = flag.String("profile", "", "write CPU and allocation profiles of every measured run into this `dir`")
 		memRate  = flag.Int("memprofilerate", 0, "with -profile, record one allocation in `n` bytes (1: all; 0: the runtime's default, which leaves CPU profiles true)")
 		serveArg = flag.Bool("serve", false, "internal: run the server")
@@ -100,6 +103,18 @@ func main() {
 	}
 	if len(cfg.drivers) == 0 {
 		fatal(fmt.Errorf("-drivers %q: no such driver", *only))
+	}
+	if *baseline != "" {
+		exe, err := filepath.Abs(*baseline)
+		if err != nil {
+			fatal(err)
+		}
+		for _, d := range cfg.drivers {
+			if slices.Contains(ours, d.name) {
+				d.exe, d.child, d.name = exe, d.name, d.name+"@base"
+				cfg.drivers = append(cfg.drivers, d)
+			}
+		}
 	}
 	var report bytes.Buffer
 	out := io.MultiWriter(os.Stdout, &report)
@@ -332,12 +347,23 @@ func runCase(cfg runConfig, self string, srv *server, tc testCase, ds []driver, 
 			return nil, err
 		}
 		c := &child{d: d, s: sample{Case: tc.String(), Driver: d.name}}
-		c.cmd = command(cfg.pin, 0, self, "-child", d.name, "-proto", tc.proto, "-size", strconv.Itoa(tc.size),
+		exe, name := self, d.name
+		if d.exe != "" {
+			exe, name = d.exe, d.child
+		}
+		c.cmd = command(cfg.pin, 0, exe, "-child", name, "-proto", tc.proto, "-size", strconv.Itoa(tc.size),
 			"-n", strconv.Itoa(cfg.n), "-c", strconv.Itoa(cfg.c), "-hosts", strconv.Itoa(cfg.hosts),
 			"-port", strconv.Itoa(port), "-cert", certFile, "-warmup", strconv.Itoa(cfg.warmup),
 			"-batch", strconv.Itoa(cfg.batch), "-timeout", cfg.timeout.String())
 		if cfg.profile != "" {
-			c.cmd.Args = append(c.cmd.Args, "-profile", cfg.profile, "-memprofilerate", strconv.Itoa(cfg.memRate))
+			dir := cfg.profile
+			if d.exe != "" {
+				dir = filepath.Join(dir, "base") // the baseline's profiles, under the same names
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					return nil, err
+				}
+			}
+			c.cmd.Args = append(c.cmd.Args, "-profile", dir, "-memprofilerate", strconv.Itoa(cfg.memRate))
 		}
 		c.cmd.Stderr = &c.stderr
 		if c.stdin, err = c.cmd.StdinPipe(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/requests3/requests/client"
@@ -69,8 +70,13 @@ func (p *Pool) submit(ctx context.Context, e *entry) {
 	p.queued++
 	p.push(e, false)
 	p.watch(e)
+	// Hand e to an idle worker here rather than wake the dispatcher to do
+	// it: one goroutine switch per request instead of two.
+	_, timed := p.assign(time.Now(), false)
 	p.mu.Unlock()
-	p.signal()
+	if timed {
+		p.signal()
+	}
 }
 
 // Cancel is what canceling e's future does: it drops e if it has not
@@ -126,7 +132,7 @@ func (p *Pool) dispatch() {
 			aborted = p.abortAll()
 		}
 		p.fire(now)
-		p.assign(now)
+		p.assign(now, false)
 		if p.closing && p.queued == 0 && p.inflight == 0 {
 			p.mu.Unlock()
 			for _, e := range aborted {
@@ -185,12 +191,18 @@ func (p *Pool) fire(now time.Time) {
 	}
 }
 
-// assign hands ready work to free workers, taking hosts in turn.
-func (p *Pool) assign(now time.Time) {
+// assign hands ready work to free workers, taking hosts in turn. If self
+// is true, the caller is a free worker, counted in p.idle: the first entry
+// goes to it, returned rather than sent on p.work, so that a worker with
+// work waiting goes on to it without a goroutine switch. timed reports
+// whether assign put a host in the timer heap or the blocked list, which
+// only the dispatcher watches: a caller other than the dispatcher must then
+// wake it.
+func (p *Pool) assign(now time.Time, self bool) (mine *entry, timed bool) {
 	for p.idle > 0 {
 		h := p.ready.popFront()
 		if h == nil {
-			return
+			return mine, timed
 		}
 		if h.head == nil {
 			h.state = idle
@@ -209,12 +221,13 @@ func (p *Pool) assign(now time.Time) {
 		permit, wait, ok := p.lim.TryAcquire(h.key, at)
 		if !ok {
 			if wait > 0 {
-				h.state, h.at = timed, at.Add(wait)
+				h.state, h.at = waitToken, at.Add(wait)
 				heap.Push(&p.timers, timer{at: h.at, h: h})
 			} else {
 				h.state = blocked
 				p.blocked.pushBack(h)
 			}
+			timed = true
 			continue
 		}
 		e := h.head
@@ -236,8 +249,13 @@ func (p *Pool) assign(now time.Time) {
 		} else {
 			h.state = idle
 		}
+		if self {
+			mine, self = e, false
+			continue
+		}
 		p.work <- e // never blocks: the channel holds as many as there are workers
 	}
+	return mine, timed
 }
 
 // abortAll takes every queued and waiting entry out of the pool and cancels
@@ -273,14 +291,24 @@ func (p *Pool) abortAll() []*entry {
 func (p *Pool) worker() {
 	defer p.wg.Done()
 	for e := range p.work {
-		o := e.task.run(e.ctx, p, e)
-		p.finish(e, o)
+		for {
+			o := e.task.run(e.ctx, p, e)
+			if e = p.finish(e, o); e == nil {
+				break
+			}
+			// Let what the last attempt readied run first: net/http's
+			// read loop returns an HTTP/1.1 connection to the idle pool
+			// only once it runs, and an attempt that starts before then
+			// dials a new connection.
+			runtime.Gosched()
+		}
 	}
 }
 
 // finish records the outcome of e's attempt: a retry goes into the timer
-// heap, anything else settles e's future.
-func (p *Pool) finish(e *entry, o outcome) {
+// heap, anything else settles e's future. It returns the next entry for
+// the worker that ran e, if one is ready.
+func (p *Pool) finish(e *entry, o outcome) *entry {
 	e.permit.Release()
 	e.call.Unbind()
 	now := time.Now()
@@ -301,9 +329,10 @@ func (p *Pool) finish(e *entry, o outcome) {
 		p.queued++
 		p.retried++
 		heap.Push(&p.timers, timer{at: e.at, e: e})
+		next, _ := p.assign(now, true)
 		p.mu.Unlock()
-		p.signal()
-		return
+		p.signal() // the timer heap has a new entry
+		return next
 	}
 	e.state = settled
 	p.unwatch(e)
@@ -313,9 +342,19 @@ func (p *Pool) finish(e *entry, o outcome) {
 		p.done++
 	}
 	p.forget(h)
+	var next *entry
+	wake := p.closing // the dispatcher ends the pool once it drains
+	if !p.aborting {
+		var timed bool
+		next, timed = p.assign(now, true)
+		wake = wake || timed
+	}
 	p.mu.Unlock()
-	p.signal()
+	if wake {
+		p.signal()
+	}
 	e.task.resolve(o)
+	return next
 }
 
 // requestTask sends a client.Request.

@@ -52,9 +52,9 @@ type host struct {
 	inflight int
 
 	state hostState
-	at    time.Time // timed: when to try again
+	at    time.Time // waitToken: when to try again
 	due   time.Time // ready after a timer: when the timer was due
-	index int       // timed: position in the timer heap
+	index int       // waitToken: position in the timer heap
 	prev  *host     // in the ready or blocked list
 	next  *host
 }
@@ -62,10 +62,10 @@ type host struct {
 type hostState uint8
 
 const (
-	idle    hostState = iota // nothing to dispatch
-	ready                    // in the ready ring: try it
-	timed                    // in the timer heap: a token or a pause is due later
-	blocked                  // in the blocked list: a concurrency slot is full
+	idle      hostState = iota // nothing to dispatch
+	ready                      // in the ready ring: try it
+	waitToken                  // in the timer heap: a token or a pause is due later
+	blocked                    // in the blocked list: a concurrency slot is full
 )
 
 // sched is the pool's scheduling state, guarded by Pool.mu.
@@ -144,7 +144,7 @@ func (s *sched) forget(h *host) {
 		s.ready.remove(h)
 	case blocked:
 		s.blocked.remove(h)
-	case timed:
+	case waitToken:
 		heap.Remove(&s.timers, h.index)
 	}
 	h.state = idle

@@ -37,6 +37,32 @@ func With(ctx context.Context, c *Call) context.Context {
 	return context.WithValue(ctx, key{}, c)
 }
 
+// Context is a context carrying a Call, as With makes, for a caller that
+// keeps one beside its Call: a pointer to a Context that is a field of the
+// struct holding the Call is a context.Context that costs no allocation.
+//
+// Set it with [Context.Init] before its first use and never again: the
+// contexts the session derives from it (and the responses that keep them)
+// may read it at any time, from any goroutine.
+type Context struct {
+	context.Context
+	call *Call
+}
+
+// Init makes c the context parent carrying call.
+func (c *Context) Init(parent context.Context, call *Call) {
+	c.Context, c.call = parent, call
+}
+
+// Value returns c's Call for the key of this package, and otherwise what
+// the parent holds for key.
+func (c *Context) Value(k any) any {
+	if _, ok := k.(key); ok {
+		return c.call
+	}
+	return c.Context.Value(k)
+}
+
 // From returns the Call that ctx carries, or nil.
 func From(ctx context.Context) *Call {
 	c, _ := ctx.Value(key{}).(*Call)
@@ -76,6 +102,13 @@ func (c *Call) Unbind() {
 	c.mu.Lock()
 	c.cancel = nil
 	c.mu.Unlock()
+}
+
+// Reset readies c for another request, as if new. Nothing may be bound to
+// c and no other goroutine may use it.
+func (c *Call) Reset() {
+	c.Admitted, c.URL, c.Request = nil, nil, nil
+	c.cancel, c.canceled = nil, false
 }
 
 // Cancel aborts the attempt under way, or the next one as soon as it binds.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -66,5 +67,62 @@ func TestTakeURL(t *testing.T) {
 	}
 	if got := (*Call)(nil).TakeURL(r); got != nil {
 		t.Errorf("TakeURL on nil = %v, want nil", got)
+	}
+}
+
+type otherKey struct{}
+
+func TestContext(t *testing.T) {
+	parent, cancelParent := context.WithCancel(context.WithValue(context.Background(), otherKey{}, "v"))
+	defer cancelParent()
+	var holder struct {
+		call Call
+		ctx  Context
+	}
+	holder.ctx.Init(parent, &holder.call)
+	child, cancel := context.WithTimeout(&holder.ctx, time.Hour)
+	defer cancel()
+	if got := From(child); got != &holder.call {
+		t.Errorf("From of a context derived from a Context = %p, want %p", got, &holder.call)
+	}
+	if got := child.Value(otherKey{}); got != "v" {
+		t.Errorf("Value of the parent's key = %v, want v", got)
+	}
+	cancelParent()
+	<-child.Done() // the parent's cancellation reaches the child
+	if got := child.Err(); got != context.Canceled {
+		t.Errorf("child's Err after the parent's cancel = %v, want %v", got, context.Canceled)
+	}
+}
+
+func TestContextAllocs(t *testing.T) {
+	var holder struct {
+		call Call
+		ctx  Context
+	}
+	parent := context.Background()
+	var sink context.Context
+	got := testing.AllocsPerRun(100, func() {
+		holder.ctx.Init(parent, &holder.call)
+		sink = &holder.ctx
+	})
+	if got != 0 {
+		t.Errorf("a Context costs %v allocations, want 0", got)
+	}
+	_ = sink
+}
+
+func TestReset(t *testing.T) {
+	u, _ := url.Parse("http://a.test/")
+	c := &Call{Admitted: 1, URL: u, Request: 2}
+	c.Cancel()
+	c.Reset()
+	if c.Canceled() || c.Admitted != nil || c.URL != nil || c.Request != nil {
+		t.Errorf("after Reset: canceled %v, Admitted %v, URL %v, Request %v; want all zero", c.Canceled(), c.Admitted, c.URL, c.Request)
+	}
+	n := 0
+	c.Bind(func() { n++ })
+	if n != 0 {
+		t.Errorf("Bind after Reset called cancel %d times, want 0", n)
 	}
 }

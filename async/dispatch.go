@@ -359,13 +359,26 @@ func (p *Pool) finish(e *entry, o outcome) *entry {
 
 // requestTask sends a client.Request.
 type requestTask struct {
-	r       *client.Request
-	promise *future.Promise[*client.Response] // settled through this, or else
-	res     func(*client.Response, error)     // through this
+	r   *client.Request
+	out settler // told the outcome
+	// actx is the caller's context carrying the entry's Call, for the
+	// session. It is set once, when the entry is first queued: the
+	// contexts the session derives from it live on in its responses.
+	actx attempt.Context
 }
 
+// A settler receives the outcome of a request.
+type settler interface {
+	settle(resp *client.Response, err error)
+}
+
+// settleFunc is a func as a settler.
+type settleFunc func(*client.Response, error)
+
+func (f settleFunc) settle(resp *client.Response, err error) { f(resp, err) }
+
 func (t *requestTask) run(ctx context.Context, p *Pool, e *entry) outcome {
-	resp, err := p.s.Do(attempt.With(ctx, &e.call), t.r)
+	resp, err := p.s.Do(&t.actx, t.r)
 	o := outcome{resp: resp, err: err}
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if d, ok := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
@@ -401,16 +414,8 @@ func (t *requestTask) run(ctx context.Context, p *Pool, e *entry) outcome {
 	return o
 }
 
-func (t *requestTask) resolve(o outcome) { t.settle(o.resp, o.err) }
-func (t *requestTask) fail(err error)    { t.settle(nil, err) }
-
-func (t *requestTask) settle(resp *client.Response, err error) {
-	if t.promise != nil {
-		t.promise.Resolve(resp, err)
-	} else {
-		t.res(resp, err)
-	}
-}
+func (t *requestTask) resolve(o outcome) { t.out.settle(o.resp, o.err) }
+func (t *requestTask) fail(err error)    { t.out.settle(nil, err) }
 
 // maxPause caps how long a Retry-After may pause a host.
 func (p *Pool) maxPause() time.Duration {

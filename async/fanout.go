@@ -3,6 +3,7 @@ package async
 import (
 	"context"
 	"iter"
+	"sync"
 
 	"github.com/requests3/requests/client"
 	"github.com/requests3/requests/future"
@@ -15,31 +16,106 @@ import (
 func Gather(ctx context.Context, p *Pool, reqs []*client.Request) ([]*client.Response, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	fs := make([]*future.Future[*client.Response], len(reqs))
-	for i, r := range reqs {
-		fs[i] = p.Do(ctx, r)
+	g := &gathering{ctx: ctx, cancel: cancel, resps: make([]*client.Response, len(reqs))}
+	g.run(ctx, p, reqs)
+	if g.err == nil {
+		return g.resps, nil
 	}
-	resps, err := future.All(ctx, fs...)
-	if err == nil {
-		return resps, nil
-	}
-	cancel()
-	for _, res := range future.AllSettled(context.Background(), fs...) {
-		if res.Value != nil {
-			res.Value.Close()
+	for _, r := range g.resps {
+		if r != nil {
+			r.Close()
 		}
 	}
-	return nil, err
+	return nil, g.err
 }
 
 // GatherSettled sends every request through p and returns every outcome, in
 // the order of reqs. A failure cancels nothing.
 func GatherSettled(ctx context.Context, p *Pool, reqs []*client.Request) []future.Result[*client.Response] {
-	fs := make([]*future.Future[*client.Response], len(reqs))
-	for i, r := range reqs {
-		fs[i] = p.Do(ctx, r)
+	g := &gathering{results: make([]future.Result[*client.Response], len(reqs))}
+	g.run(ctx, p, reqs)
+	return g.results
+}
+
+// gatherChunk is how many entries Gather allocates at once: one allocation
+// per chunk rather than per request, while a response kept after Gather
+// returns (whose context refers to its entry) keeps at most a chunk of
+// small entries alive, none of them holding a request or a response.
+const gatherChunk = 32
+
+// gathering collects the outcomes of a Gather or GatherSettled.
+type gathering struct {
+	ctx    context.Context    // Gather's: canceled at the first failure
+	cancel context.CancelFunc // nil for GatherSettled
+
+	mu      sync.Mutex
+	resps   []*client.Response                // Gather's, or
+	results []future.Result[*client.Response] // GatherSettled's
+	err     error                             // Gather's first failure
+	left    int
+	done    chan struct{} // closed when left reaches 0
+}
+
+// run sends reqs through p under ctx and waits for every one to settle.
+func (g *gathering) run(ctx context.Context, p *Pool, reqs []*client.Request) {
+	if len(reqs) == 0 {
+		return
 	}
-	return future.AllSettled(context.Background(), fs...)
+	g.left, g.done = len(reqs), make(chan struct{})
+	var chunk []gatherEntry
+	for i, r := range reqs {
+		if len(chunk) == 0 {
+			chunk = make([]gatherEntry, min(gatherChunk, len(reqs)-i))
+		}
+		ge := &chunk[0]
+		chunk = chunk[1:]
+		ge.init(p, r)
+		ge.rt.out, ge.g, ge.i = ge, g, i
+		p.enqueue(ctx, &ge.requestEntry)
+	}
+	<-g.done
+}
+
+// gatherEntry is an entry of Gather or GatherSettled.
+type gatherEntry struct {
+	requestEntry
+	g *gathering
+	i int // index in reqs
+}
+
+func (ge *gatherEntry) settle(resp *client.Response, err error) {
+	g := ge.g
+	// The entry outlives Gather in the contexts of its chunk's responses:
+	// let it hold on to nothing.
+	ge.g, ge.rt.r, ge.call.URL, ge.call.Request = nil, nil, nil, nil
+	g.settle(ge.i, resp, err)
+}
+
+func (g *gathering) settle(i int, resp *client.Response, err error) {
+	g.mu.Lock()
+	first := false
+	if g.results != nil {
+		g.results[i] = future.Result[*client.Response]{Value: resp, Err: err}
+	} else {
+		g.resps[i] = resp
+		if err != nil && g.err == nil {
+			first = true
+			// Gather's context ends only when the caller's does, until
+			// now: report that rather than what it did to a request.
+			if g.err = g.ctx.Err(); g.err == nil {
+				g.err = err
+			}
+		}
+	}
+	g.left--
+	last := g.left == 0
+	g.mu.Unlock()
+	if first {
+		g.cancel()
+	}
+	if last {
+		close(g.done)
+	}
 }
 
 // Map sends the requests of reqs through p and yields fn's result for each
@@ -60,7 +136,11 @@ func Map[T any](ctx context.Context, p *Pool, reqs iter.Seq[*client.Request], fn
 	return func(yield func(T, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		window := 2 * p.workers
-		results := make(chan result[T], window)
+		results := make(chan *mapEntry[T], window)
+		// Entries go back to free once their result is taken, and are
+		// queued again for later requests: Map allocates at most window
+		// entries, however many requests it sends.
+		var free []*mapEntry[T]
 		outstanding := 0
 		defer func() {
 			cancel()
@@ -68,15 +148,6 @@ func Map[T any](ctx context.Context, p *Pool, reqs iter.Seq[*client.Request], fn
 				<-results
 			}
 		}()
-		settle := func(resp *client.Response, err error) {
-			var r result[T]
-			if err != nil {
-				r.err = err
-			} else {
-				r.v, r.err = fn(resp)
-			}
-			results <- r // never blocks: at most window are outstanding
-		}
 		next, stop := iter.Pull(reqs)
 		defer stop()
 		more := true
@@ -87,10 +158,15 @@ func Map[T any](ctx context.Context, p *Pool, reqs iter.Seq[*client.Request], fn
 					break
 				}
 				outstanding++
-				re := new(requestEntry)
-				re.init(p, r)
-				re.rt.res = settle
-				p.enqueue(ctx, re)
+				var me *mapEntry[T]
+				if n := len(free); n > 0 {
+					me, free = free[n-1], free[:n-1]
+				} else {
+					me = &mapEntry[T]{fn: fn, results: results}
+					me.rt.out = me
+				}
+				me.init(p, r)
+				p.enqueue(ctx, &me.requestEntry)
 			}
 			if outstanding == 0 {
 				if more && ctx.Err() != nil {
@@ -99,18 +175,36 @@ func Map[T any](ctx context.Context, p *Pool, reqs iter.Seq[*client.Request], fn
 				}
 				return
 			}
-			r := <-results
+			me := <-results
 			outstanding--
-			if !yield(r.v, r.err) {
+			v, err := me.v, me.err
+			var zero T
+			me.v, me.err = zero, nil
+			free = append(free, me)
+			if !yield(v, err) {
 				return
 			}
 		}
 	}
 }
 
-type result[T any] struct {
-	v   T
-	err error
+// mapEntry is an entry of Map and its result.
+type mapEntry[T any] struct {
+	requestEntry
+	fn      func(*client.Response) (T, error)
+	results chan<- *mapEntry[T]
+	v       T
+	err     error
+}
+
+// settle runs on the worker: it calls fn, then hands the entry back to Map.
+func (me *mapEntry[T]) settle(resp *client.Response, err error) {
+	if err != nil {
+		me.err = err
+	} else {
+		me.v, me.err = me.fn(resp)
+	}
+	me.results <- me // never blocks: at most window are outstanding
 }
 
 // ForEach sends the requests of reqs through p, with Map's bounded window,

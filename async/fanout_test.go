@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/requests3/requests/async"
 	"github.com/requests3/requests/client"
@@ -186,4 +188,30 @@ func TestGoUsesHostLimits(t *testing.T) {
 	if peak.Load() != 1 {
 		t.Errorf("peak concurrency %d under key db, want 1", peak.Load())
 	}
+}
+
+// TestGatherCallerCancel: when the caller's context ends, Gather aborts
+// the requests in flight, drops the queued ones and returns the context's
+// error, not what it did to one request.
+func TestGatherCallerCancel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{latency: time.Hour}
+		p := newPool(t, rec, async.Workers(2))
+		ctx, cancel := context.WithCancel(context.Background())
+		var reqs []*client.Request
+		for i := range 5 {
+			reqs = append(reqs, client.NewRequest("GET", fmt.Sprintf("http://a.test/%d", i)))
+		}
+		time.AfterFunc(time.Second, cancel)
+		resps, err := async.Gather(ctx, p, reqs)
+		if resps != nil || err != context.Canceled {
+			t.Errorf("got %v, %v; want nil, context.Canceled", resps, err)
+		}
+		if st := p.Stats(); st.Queued != 0 || st.InFlight != 0 {
+			t.Errorf("stats %+v, want nothing queued or in flight", st)
+		}
+		if n := len(rec.byHost("a.test")); n != 0 {
+			t.Errorf("%d requests completed, want none", n)
+		}
+	})
 }

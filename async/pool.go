@@ -184,7 +184,7 @@ func (p *Pool) Do(ctx context.Context, r *client.Request) *future.Future[*client
 	pe := new(promisedEntry)
 	pe.init(p, r)
 	pe.promise.OnCancel(&pe.entry)
-	pe.rt.promise = &pe.promise
+	pe.rt.out = pe
 	f := pe.promise.Future()
 	p.enqueue(ctx, &pe.requestEntry)
 	return f
@@ -203,7 +203,7 @@ func (p *Pool) Do(ctx context.Context, r *client.Request) *future.Future[*client
 func (p *Pool) Submit(ctx context.Context, r *client.Request, done func(*client.Response, error)) {
 	re := new(requestEntry)
 	re.init(p, r)
-	re.rt.res = done
+	re.rt.out = settleFunc(done)
 	p.enqueue(ctx, re)
 }
 
@@ -214,9 +214,15 @@ func (p *Pool) newEntry() *entry {
 	return e
 }
 
-// init readies a new entry of p.
+// init readies a new or settled entry of p, as new.
 func (e *entry) init(p *Pool) {
-	e.pool, e.index = p, -1
+	// Field by field: an entry's Call must not be copied. Its context
+	// (in requestTask) is left alone.
+	e.pool, e.ctx, e.key, e.host, e.task, e.tries = p, nil, "", nil, nil, 0
+	e.watch, e.wprev, e.wnext = nil, nil, nil
+	e.state, e.prev, e.next, e.at, e.index = fresh, nil, nil, time.Time{}, -1
+	e.permit, e.fromQueue = limiter.Permit{}, false
+	e.call.Reset()
 	e.call.Admitted = p.lim
 }
 
@@ -226,7 +232,8 @@ type requestEntry struct {
 	rt requestTask
 }
 
-// init readies a new entry of p for r.
+// init readies a new entry of p for r, or a settled one for reuse. The
+// caller sets re.rt.out.
 func (re *requestEntry) init(p *Pool, r *client.Request) {
 	re.entry.init(p)
 	re.rt.r = r
@@ -239,9 +246,16 @@ type promisedEntry struct {
 	promise future.Promise[*client.Response]
 }
 
-// enqueue queues re, whose task says how to settle it.
+func (pe *promisedEntry) settle(resp *client.Response, err error) { pe.promise.Resolve(resp, err) }
+
+// enqueue queues re, whose task says how to settle it. An entry queued
+// again after it settled (Map reuses its entries) must be queued under the
+// same ctx as before.
 func (p *Pool) enqueue(ctx context.Context, re *requestEntry) {
 	e, r := &re.entry, re.rt.r
+	if re.rt.actx.Context == nil {
+		re.rt.actx.Init(ctx, &e.call)
+	}
 	u, err := p.s.ResolveURL(r)
 	if err != nil {
 		e.task.fail(&client.RequestError{Method: methodOf(r), URL: redact.String(r.URL), Err: err})

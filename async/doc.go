@@ -8,13 +8,14 @@
 // headers, auth, cookies, hooks, timeouts, middleware) apply to every
 // request the pool sends. The pool runs a fixed number of workers
 // ([Workers]) and keeps submitted work in a first-in, first-out queue per
-// host. A dispatcher hands a free worker the next request whose host has a
-// rate token ([PerHost]) and a free slot ([HostConcurrency]), taking ready
-// hosts in turn. Work that waits for a token, a Retry-After pause or a retry
-// backoff sits in the dispatcher's timer heap: it holds no worker and no
-// goroutine, so one throttled host never holds up the others, and a million
-// queued requests cost a million small queue entries, not a million
-// goroutines.
+// host. A free worker gets the next request whose host has a rate token
+// ([PerHost]) and a free slot ([HostConcurrency]), taking ready hosts in
+// turn: the caller hands its request to an idle worker, and a worker that
+// finishes goes on to the next request itself. Work that waits for a token,
+// a Retry-After pause or a retry backoff sits in the pool's timer heap,
+// watched by one dispatcher goroutine: it holds no worker and no goroutine,
+// so one throttled host never holds up the others, and a million queued
+// requests cost a million small queue entries, not a million goroutines.
 //
 //	p := async.NewPool(s, async.Workers(32), async.PerHost(5, 10))
 //	defer p.Close()

@@ -22,7 +22,8 @@ import (
 type call struct {
 	s       *Session
 	r       *Request
-	origin  *url.URL // the first URL, whose origin credentials belong to
+	start   time.Time // when the call began; zero for Prepare
+	origin  *url.URL  // the first URL, whose origin credentials belong to
 	auth    Auth
 	stream  bool
 	maxBody int64
@@ -106,11 +107,12 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 	if err := ctx.Err(); err != nil {
 		return nil, s.requestError(r, nil, classify(ctx, err))
 	}
-	ctx, cancel := s.withTimeout(ctx, r)
+	ctx, cancel := s.withTimeout(ctx, r, start)
 	if ac := attempt.From(ctx); ac != nil {
 		ac.Bind(cancel) // the pool aborts the call through it
 	}
 	c := &x.c
+	c.start = start
 	ctx = c.conn.trace(ctx, r.traceTimings(s))
 	req, err := s.prepare(ctx, r, c)
 	if err != nil {
@@ -175,8 +177,9 @@ func lastURL(first *http.Request, history []*Response) *url.URL {
 	return first.URL
 }
 
-// withTimeout bounds ctx by the request's or session's total timeout.
-func (s *Session) withTimeout(ctx context.Context, r *Request) (context.Context, context.CancelFunc) {
+// withTimeout bounds ctx by the request's or session's total timeout,
+// counted from start.
+func (s *Session) withTimeout(ctx context.Context, r *Request, start time.Time) (context.Context, context.CancelFunc) {
 	d := s.cfg.timeouts.Total
 	if r.timeout != 0 {
 		d = max(r.timeout, 0)
@@ -184,7 +187,7 @@ func (s *Session) withTimeout(ctx context.Context, r *Request) (context.Context,
 	if d == 0 {
 		return context.WithCancel(ctx)
 	}
-	return context.WithTimeout(ctx, d)
+	return context.WithDeadline(ctx, start.Add(d))
 }
 
 // error wraps err as a *RequestError carrying the last request sent.
@@ -451,7 +454,11 @@ func (c *call) addCredentials(req *http.Request) error {
 		// nothing but a base64 Authorization header: no need to copy the
 		// headers to see what it set.
 		had := req.Header["Authorization"]
-		if err := na.Apply(req); err != nil {
+		now := c.start // a clock reading saved: the call has just begun
+		if now.IsZero() {
+			now = time.Now()
+		}
+		if err := na.apply(req, now); err != nil {
 			return fmt.Errorf("%w: %w", ErrAuth, err)
 		}
 		if !slices.Equal(had, req.Header["Authorization"]) && !slices.Contains(c.authKeys, "Authorization") {

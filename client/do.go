@@ -25,29 +25,31 @@ type call struct {
 	start   time.Time // when the call began; zero for Prepare
 	origin  *url.URL  // the first URL, whose origin credentials belong to
 	auth    Auth
-	stream  bool
 	maxBody int64
 	maxHops int
 	retry   *retry.Policy // nil: one attempt per hop
 
 	conn         connState     // how the attempt under way got its connection
-	first        http.Request  // the first request, before it gets its context
 	defaults     [3]string     // the values of the default headers
 	attempts     int           // requests sent, over all hops and retries
 	last         *http.Request // the request sent last
 	manualCookie string        // a Cookie header set by hand, sent to the origin only
 	manualAuth   string        // an Authorization header set by hand, likewise
 	authKeys     []string      // headers an Auth set: its credentials, whatever their name
-	// stripped is set once a redirect leaves the origin (another host or
-	// port, or https to http) or takes a hop from https to http. From then
-	// on no credentials are sent, even if a later redirect comes back: a
-	// server that redirected once may redirect anywhere.
-	stripped bool
 	// netrc, when set, supplies credentials for each hop's own host: they
 	// belong to the host, so unlike c.auth they are looked up again after
 	// a redirect to another host, but never once a redirect went from
 	// https to http (downgraded).
-	netrc      *netrcAuth
+	netrc *netrcAuth
+
+	// The flags are kept together, so that a call (allocated with its
+	// response on every request) takes no padding.
+	stream bool
+	// stripped is set once a redirect leaves the origin (another host or
+	// port, or https to http) or takes a hop from https to http. From then
+	// on no credentials are sent, even if a later redirect comes back: a
+	// server that redirected once may redirect anywhere.
+	stripped   bool
 	downgraded bool
 }
 
@@ -84,7 +86,7 @@ type exchange struct {
 // send sends a request built from method, url and opts, in x.
 func (s *Session) send(ctx context.Context, method, url string, opts []RequestOption) (*Response, error) {
 	x := new(sendExchange)
-	x.req = Request{Method: method, URL: url}
+	x.req.Method, x.req.URL = method, url
 	for _, o := range opts {
 		if o != nil {
 			o.applyRequest(&x.req)
@@ -140,7 +142,7 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 		watchProgress(hresp, r.progress, 0, hresp.ContentLength)
 	}
 	resp := &x.resp
-	resp.init(hresp, history, start)
+	resp.init(hresp, history)
 	resp.maxBody = c.maxBody
 	resp.Attempts = c.attempts
 	if c.stream {
@@ -247,7 +249,7 @@ func (c *call) follow(req *http.Request) (*http.Response, []*Response, error) {
 			return resp, history, nil
 		}
 		if len(history) >= c.maxHops {
-			last := newResponse(resp, history, time.Time{})
+			last := newResponse(resp, history)
 			last.readHistory(resp)
 			last.Timings = c.conn.timings(time.Now())
 			return nil, history, &RedirectError{Max: c.maxHops, Response: last}
@@ -262,7 +264,7 @@ func (c *call) follow(req *http.Request) (*http.Response, []*Response, error) {
 		}
 		// A redirect carries the ones before it, as in Requests. The full
 		// slice expression keeps later appends out of its view.
-		h := newResponse(resp, history[:len(history):len(history)], time.Time{})
+		h := newResponse(resp, history[:len(history):len(history)])
 		h.readHistory(resp)
 		h.Timings = c.conn.timings(time.Now())
 		history = append(history, h)

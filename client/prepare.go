@@ -112,10 +112,9 @@ func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Reque
 		header["Content-Type"] = []string{ctype}
 	}
 
-	// The request is built in c and copied once by WithContext: an
-	// http.Request's context can only be set on a copy.
-	req := &c.first
-	*req = http.Request{
+	// The request is built on the stack and copied once by WithContext:
+	// an http.Request's context can only be set on a copy.
+	first := &http.Request{
 		Method:        method,
 		URL:           u,
 		Proto:         "HTTP/1.1",
@@ -128,18 +127,18 @@ func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Reque
 	}
 	if rd != nil {
 		if pb, ok := rd.(*pipeBody); ok {
-			req.Body = pb // its Close stops its writer
+			first.Body = pb // its Close stops its writer
 		} else {
-			req.Body = io.NopCloser(rd)
+			first.Body = io.NopCloser(rd)
 		}
 		if length == 0 {
-			req.Body = http.NoBody
+			first.Body = http.NoBody
 		}
 	}
 	if r.from != nil {
-		r.from.adopt(req)
+		r.from.adopt(first)
 	}
-	req = req.WithContext(ctx)
+	req := first.WithContext(ctx)
 
 	c.s, c.r, c.origin = s, r, u
 	c.auth, c.stream, c.retry = s.cfg.auth, r.stream, s.cfg.retry

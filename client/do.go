@@ -22,8 +22,7 @@ import (
 type call struct {
 	s       *Session
 	r       *Request
-	start   time.Time // when the call began; zero for Prepare
-	origin  *url.URL  // the first URL, whose origin credentials belong to
+	origin  *url.URL // the first URL, whose origin credentials belong to
 	auth    Auth
 	maxBody int64
 	maxHops int
@@ -31,7 +30,6 @@ type call struct {
 
 	conn         connState     // how the attempt under way got its connection
 	defaults     [3]string     // the values of the default headers
-	attempts     int           // requests sent, over all hops and retries
 	last         *http.Request // the request sent last
 	manualCookie string        // a Cookie header set by hand, sent to the origin only
 	manualAuth   string        // an Authorization header set by hand, likewise
@@ -42,9 +40,10 @@ type call struct {
 	// https to http (downgraded).
 	netrc *netrcAuth
 
-	// The flags are kept together, so that a call (allocated with its
-	// response on every request) takes no padding.
-	stream bool
+	// The counter and flags are kept together, so that a call (allocated
+	// with its response on every request) takes no padding.
+	attempts int32 // requests sent, over all hops and retries
+	stream   bool
 	// stripped is set once a redirect leaves the origin (another host or
 	// port, or https to http) or takes a hop from https to http. From then
 	// on no credentials are sent, even if a later redirect comes back: a
@@ -76,7 +75,10 @@ type sendExchange struct {
 // response (with its body, if streamed); for Get and the like, a
 // sendExchange adds the Request.
 // They are allocated together because they live together: the response's
-// request context refers to the call through its connection trace.
+// request context refers to the call through its connection trace. Its
+// size decides how soon the garbage collector runs again (see
+// TestExchangeSize): what few calls need, such as timing phases, is
+// allocated on its own.
 type exchange struct {
 	c    call
 	resp Response
@@ -114,14 +116,14 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 		ac.Bind(cancel) // the pool aborts the call through it
 	}
 	c := &x.c
-	c.start = start
+	c.conn.start = start // until the first round trip starts
 	ctx = c.conn.trace(ctx, r.traceTimings(s))
 	req, err := s.prepare(ctx, r, c)
 	if err != nil {
 		cancel()
 		return nil, s.requestError(r, nil, err)
 	}
-	for _, hooks := range [][]func(*http.Request) error{s.cfg.hooks.request, r.hooks.request} {
+	for _, hooks := range [][]func(*http.Request) error{s.cfg.hooks.request, r.hooks.onRequest()} {
 		for _, h := range hooks {
 			if err := h(req); err != nil {
 				cancel()
@@ -144,7 +146,7 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 	resp := &x.resp
 	resp.init(hresp, history)
 	resp.maxBody = c.maxBody
-	resp.Attempts = c.attempts
+	resp.Attempts = int(c.attempts)
 	if c.stream {
 		rd := r.decodeStream(hresp)
 		x.body = streamBody{rd: rd, raw: rd, ctx: ctx, cancel: cancel}
@@ -161,7 +163,7 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 	end := time.Now()
 	resp.Timings = c.conn.timings(end)
 	resp.Elapsed = end.Sub(start)
-	for _, hooks := range [][]func(*Response) error{s.cfg.hooks.response, r.hooks.response} {
+	for _, hooks := range [][]func(*Response) error{s.cfg.hooks.response, r.hooks.onResponse()} {
 		for _, h := range hooks {
 			if err := h(resp); err != nil {
 				resp.Close()
@@ -456,7 +458,7 @@ func (c *call) addCredentials(req *http.Request) error {
 		// nothing but a base64 Authorization header: no need to copy the
 		// headers to see what it set.
 		had := req.Header["Authorization"]
-		now := c.start // a clock reading saved: the call has just begun
+		now := c.conn.start // a clock reading saved: the round trip is about to start
 		if now.IsZero() {
 			now = time.Now()
 		}

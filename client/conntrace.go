@@ -20,17 +20,21 @@ import (
 // are classified by type alone, and their Timings hold Total only.
 //
 // Every hook is a closure, an allocation of each call, so the hooks that
-// only timings need are added when the call asks for them (TraceTimings).
-// Hooks may run concurrently (net/http races dials) and after the round
-// trip has returned; mu guards what they record.
+// only timings need, and the phases they record, are added when the call
+// asks for them (TraceTimings). Hooks may run concurrently (net/http races
+// dials) and after the round trip has returned; phases.mu guards what they
+// record.
 type connState struct {
-	asked  atomic.Bool
-	got    atomic.Bool
-	reused atomic.Bool
+	flags  atomic.Uint32 // connAsked, connGot, connReused
+	start  time.Time     // of the round trip under way, set and read by the call
 	hooks  httptrace.ClientTrace
+	phases *connPhases // nil unless the call asked for timings
+}
 
+// connPhases is what the timing hooks of a call record.
+type connPhases struct {
 	mu    sync.Mutex // guards the fields below
-	start time.Time  // of the round trip under way
+	start time.Time  // of the round trip under way, for the hooks
 	// When the phases started, as offsets from start (0: not yet), and how
 	// long they took.
 	dnsStart  time.Duration
@@ -44,19 +48,30 @@ type connState struct {
 
 // failed reports whether the round trip asked for a connection and never
 // got one.
-func (s *connState) failed() bool { return s.asked.Load() && !s.got.Load() }
+func (s *connState) failed() bool { return s.flags.Load()&(connAsked|connGot) == connAsked }
+
+// The flags of a round trip.
+const (
+	connAsked  = 1 << iota // it asked for a connection
+	connGot                // it got one
+	connReused             // the one it got had carried requests before
+)
+
+// got reports whether the round trip under way has its connection.
+func (s *connState) got() bool { return s.flags.Load()&connGot != 0 }
 
 // reset clears the state before a round trip. The round trips of a call
 // run one after another, so one state serves them all.
 func (s *connState) reset() {
-	s.asked.Store(false)
-	s.got.Store(false)
-	s.reused.Store(false)
-	s.mu.Lock()
+	s.flags.Store(0)
 	s.start = time.Now()
-	s.dnsStart, s.connStart, s.tlsStart = 0, 0, 0
-	s.dns, s.connect, s.tls, s.firstByte = 0, 0, 0, 0
-	s.mu.Unlock()
+	if p := s.phases; p != nil {
+		p.mu.Lock()
+		p.start = s.start
+		p.dnsStart, p.connStart, p.tlsStart = 0, 0, 0
+		p.dns, p.connect, p.tls, p.firstByte = 0, 0, 0, 0
+		p.mu.Unlock()
+	}
 }
 
 // trace returns ctx reporting to s the connections that the transports of
@@ -66,14 +81,15 @@ func (s *connState) reset() {
 // working.
 func (s *connState) trace(ctx context.Context, timings bool) context.Context {
 	s.hooks = httptrace.ClientTrace{
-		GetConn: func(string) { s.asked.Store(true) },
+		GetConn: func(string) { s.flags.Or(connAsked) },
 		GotConn: func(info httptrace.GotConnInfo) {
-			if !s.got.Swap(true) {
-				s.reused.Store(info.Reused)
+			if s.flags.Or(connGot)&connGot == 0 && info.Reused {
+				s.flags.Or(connReused)
 			}
 		},
 	}
 	if timings {
+		s.phases = new(connPhases)
 		s.hooks.DNSStart = s.dnsStarted
 		s.hooks.DNSDone = s.dnsDone
 		s.hooks.ConnectStart = s.connectStarted
@@ -89,54 +105,64 @@ func (s *connState) trace(ctx context.Context, timings bool) context.Context {
 // a dial it started may finish for another request, after losing the race
 // to an idle connection.
 
-func (s *connState) dnsStarted(httptrace.DNSStartInfo) { s.began(&s.dnsStart) }
+func (s *connState) dnsStarted(httptrace.DNSStartInfo) { s.began(&s.phases.dnsStart) }
 
-func (s *connState) dnsDone(httptrace.DNSDoneInfo) { s.ended(&s.dnsStart, &s.dns, nil) }
+func (s *connState) dnsDone(httptrace.DNSDoneInfo) { s.ended(&s.phases.dnsStart, &s.phases.dns, nil) }
 
-func (s *connState) connectStarted(string, string) { s.began(&s.connStart) }
+func (s *connState) connectStarted(string, string) { s.began(&s.phases.connStart) }
 
-func (s *connState) connectDone(_, _ string, err error) { s.ended(&s.connStart, &s.connect, err) }
+func (s *connState) connectDone(_, _ string, err error) {
+	s.ended(&s.phases.connStart, &s.phases.connect, err)
+}
 
-func (s *connState) tlsStarted() { s.began(&s.tlsStart) }
+func (s *connState) tlsStarted() { s.began(&s.phases.tlsStart) }
 
-func (s *connState) tlsDone(_ tls.ConnectionState, err error) { s.ended(&s.tlsStart, &s.tls, err) }
+func (s *connState) tlsDone(_ tls.ConnectionState, err error) {
+	s.ended(&s.phases.tlsStart, &s.phases.tls, err)
+}
 
 func (s *connState) gotFirstByte() {
-	s.mu.Lock()
-	if s.firstByte == 0 {
-		s.firstByte = time.Since(s.start)
+	p := s.phases
+	p.mu.Lock()
+	if p.firstByte == 0 {
+		p.firstByte = time.Since(p.start)
 	}
-	s.mu.Unlock()
+	p.mu.Unlock()
 }
 
 // began records in *at that a phase started now.
 func (s *connState) began(at *time.Duration) {
-	s.mu.Lock()
-	if !s.got.Load() {
-		*at = time.Since(s.start)
+	p := s.phases
+	p.mu.Lock()
+	if !s.got() {
+		*at = time.Since(p.start)
 	}
-	s.mu.Unlock()
+	p.mu.Unlock()
 }
 
 // ended records in *took how long the phase that began at *began took,
 // unless it failed.
 func (s *connState) ended(began, took *time.Duration, err error) {
-	s.mu.Lock()
-	if !s.got.Load() && err == nil && *began > 0 {
-		*took = time.Since(s.start) - *began
+	p := s.phases
+	p.mu.Lock()
+	if !s.got() && err == nil && *began > 0 {
+		*took = time.Since(p.start) - *began
 	}
-	s.mu.Unlock()
+	p.mu.Unlock()
 }
 
 // timings returns what the round trip under way recorded, with Total
 // measured to end. On a reused connection nothing was resolved, dialed or
 // negotiated: a dial the round trip started and lost is not reported.
 func (s *connState) timings(end time.Time) Timings {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := Timings{FirstByte: s.firstByte, Total: end.Sub(s.start), Reused: s.reused.Load()}
-	if !t.Reused {
-		t.DNS, t.Connect, t.TLS = s.dns, s.connect, s.tls
+	t := Timings{Total: end.Sub(s.start), Reused: s.flags.Load()&connReused != 0}
+	if p := s.phases; p != nil {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		t.FirstByte = p.firstByte
+		if !t.Reused {
+			t.DNS, t.Connect, t.TLS = p.dns, p.connect, p.tls
+		}
 	}
 	return t
 }

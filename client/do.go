@@ -24,29 +24,31 @@ type call struct {
 	r       *Request
 	origin  *url.URL // the first URL, whose origin credentials belong to
 	auth    Auth
-	stream  bool
 	maxBody int64
 	maxHops int
 	retry   *retry.Policy // nil: one attempt per hop
 
 	conn         connState     // how the attempt under way got its connection
-	first        http.Request  // the first request, before it gets its context
 	defaults     [3]string     // the values of the default headers
-	attempts     int           // requests sent, over all hops and retries
 	last         *http.Request // the request sent last
 	manualCookie string        // a Cookie header set by hand, sent to the origin only
 	manualAuth   string        // an Authorization header set by hand, likewise
 	authKeys     []string      // headers an Auth set: its credentials, whatever their name
-	// stripped is set once a redirect leaves the origin (another host or
-	// port, or https to http) or takes a hop from https to http. From then
-	// on no credentials are sent, even if a later redirect comes back: a
-	// server that redirected once may redirect anywhere.
-	stripped bool
 	// netrc, when set, supplies credentials for each hop's own host: they
 	// belong to the host, so unlike c.auth they are looked up again after
 	// a redirect to another host, but never once a redirect went from
 	// https to http (downgraded).
-	netrc      *netrcAuth
+	netrc *netrcAuth
+
+	// The counter and flags are kept together, so that a call (allocated
+	// with its response on every request) takes no padding.
+	attempts int32 // requests sent, over all hops and retries
+	stream   bool
+	// stripped is set once a redirect leaves the origin (another host or
+	// port, or https to http) or takes a hop from https to http. From then
+	// on no credentials are sent, even if a later redirect comes back: a
+	// server that redirected once may redirect anywhere.
+	stripped   bool
 	downgraded bool
 }
 
@@ -73,7 +75,10 @@ type sendExchange struct {
 // response (with its body, if streamed); for Get and the like, a
 // sendExchange adds the Request.
 // They are allocated together because they live together: the response's
-// request context refers to the call through its connection trace.
+// request context refers to the call through its connection trace. Its
+// size decides how soon the garbage collector runs again (see
+// TestExchangeSize): what few calls need, such as timing phases, is
+// allocated on its own.
 type exchange struct {
 	c    call
 	resp Response
@@ -83,7 +88,7 @@ type exchange struct {
 // send sends a request built from method, url and opts, in x.
 func (s *Session) send(ctx context.Context, method, url string, opts []RequestOption) (*Response, error) {
 	x := new(sendExchange)
-	x.req = Request{Method: method, URL: url}
+	x.req.Method, x.req.URL = method, url
 	for _, o := range opts {
 		if o != nil {
 			o.applyRequest(&x.req)
@@ -106,18 +111,19 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 	if err := ctx.Err(); err != nil {
 		return nil, s.requestError(r, nil, classify(ctx, err))
 	}
-	ctx, cancel := s.withTimeout(ctx, r)
+	ctx, cancel := s.withTimeout(ctx, r, start)
 	if ac := attempt.From(ctx); ac != nil {
 		ac.Bind(cancel) // the pool aborts the call through it
 	}
 	c := &x.c
+	c.conn.start = start // until the first round trip starts
 	ctx = c.conn.trace(ctx, r.traceTimings(s))
 	req, err := s.prepare(ctx, r, c)
 	if err != nil {
 		cancel()
 		return nil, s.requestError(r, nil, err)
 	}
-	for _, hooks := range [][]func(*http.Request) error{s.cfg.hooks.request, r.hooks.request} {
+	for _, hooks := range [][]func(*http.Request) error{s.cfg.hooks.request, r.hooks.onRequest()} {
 		for _, h := range hooks {
 			if err := h(req); err != nil {
 				cancel()
@@ -138,9 +144,9 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 		watchProgress(hresp, r.progress, 0, hresp.ContentLength)
 	}
 	resp := &x.resp
-	resp.init(hresp, history, start)
+	resp.init(hresp, history)
 	resp.maxBody = c.maxBody
-	resp.Attempts = c.attempts
+	resp.Attempts = int(c.attempts)
 	if c.stream {
 		rd := r.decodeStream(hresp)
 		x.body = streamBody{rd: rd, raw: rd, ctx: ctx, cancel: cancel}
@@ -157,7 +163,7 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 	end := time.Now()
 	resp.Timings = c.conn.timings(end)
 	resp.Elapsed = end.Sub(start)
-	for _, hooks := range [][]func(*Response) error{s.cfg.hooks.response, r.hooks.response} {
+	for _, hooks := range [][]func(*Response) error{s.cfg.hooks.response, r.hooks.onResponse()} {
 		for _, h := range hooks {
 			if err := h(resp); err != nil {
 				resp.Close()
@@ -175,8 +181,9 @@ func lastURL(first *http.Request, history []*Response) *url.URL {
 	return first.URL
 }
 
-// withTimeout bounds ctx by the request's or session's total timeout.
-func (s *Session) withTimeout(ctx context.Context, r *Request) (context.Context, context.CancelFunc) {
+// withTimeout bounds ctx by the request's or session's total timeout,
+// counted from start.
+func (s *Session) withTimeout(ctx context.Context, r *Request, start time.Time) (context.Context, context.CancelFunc) {
 	d := s.cfg.timeouts.Total
 	if r.timeout != 0 {
 		d = max(r.timeout, 0)
@@ -184,7 +191,7 @@ func (s *Session) withTimeout(ctx context.Context, r *Request) (context.Context,
 	if d == 0 {
 		return context.WithCancel(ctx)
 	}
-	return context.WithTimeout(ctx, d)
+	return context.WithDeadline(ctx, start.Add(d))
 }
 
 // error wraps err as a *RequestError carrying the last request sent.
@@ -244,7 +251,7 @@ func (c *call) follow(req *http.Request) (*http.Response, []*Response, error) {
 			return resp, history, nil
 		}
 		if len(history) >= c.maxHops {
-			last := newResponse(resp, history, time.Time{})
+			last := newResponse(resp, history)
 			last.readHistory(resp)
 			last.Timings = c.conn.timings(time.Now())
 			return nil, history, &RedirectError{Max: c.maxHops, Response: last}
@@ -259,7 +266,7 @@ func (c *call) follow(req *http.Request) (*http.Response, []*Response, error) {
 		}
 		// A redirect carries the ones before it, as in Requests. The full
 		// slice expression keeps later appends out of its view.
-		h := newResponse(resp, history[:len(history):len(history)], time.Time{})
+		h := newResponse(resp, history[:len(history):len(history)])
 		h.readHistory(resp)
 		h.Timings = c.conn.timings(time.Now())
 		history = append(history, h)
@@ -451,7 +458,11 @@ func (c *call) addCredentials(req *http.Request) error {
 		// nothing but a base64 Authorization header: no need to copy the
 		// headers to see what it set.
 		had := req.Header["Authorization"]
-		if err := na.Apply(req); err != nil {
+		now := c.conn.start // a clock reading saved: the round trip is about to start
+		if now.IsZero() {
+			now = time.Now()
+		}
+		if err := na.apply(req, now); err != nil {
 			return fmt.Errorf("%w: %w", ErrAuth, err)
 		}
 		if !slices.Equal(had, req.Header["Authorization"]) && !slices.Contains(c.authKeys, "Authorization") {

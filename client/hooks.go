@@ -15,6 +15,23 @@ func (h hooks) clone() hooks {
 	}
 }
 
+// A request's hooks are a pointer, nil for most requests, which keeps
+// them out of the memory of every call. These accessors take nil for none.
+
+func (h *hooks) onRequest() []func(*http.Request) error {
+	if h == nil {
+		return nil
+	}
+	return h.request
+}
+
+func (h *hooks) onResponse() []func(*Response) error {
+	if h == nil {
+		return nil
+	}
+	return h.response
+}
+
 // Hook is a function run on every request or response. It is both a session
 // [Option] and a [RequestOption]: given to [NewSession] it runs for every
 // call of the session; given to a request it runs for that request only,
@@ -29,6 +46,9 @@ func (h Hook) applySession(c *config) {
 }
 
 func (h Hook) applyRequest(r *Request) {
+	if r.hooks == nil {
+		r.hooks = new(hooks)
+	}
 	r.hooks.request = append(r.hooks.request, h.h.request...)
 	r.hooks.response = append(r.hooks.response, h.h.response...)
 }

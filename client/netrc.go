@@ -84,11 +84,14 @@ func (a *netrcAuth) GoString() string { return a.String() }
 // The host is always the parsed URL's Hostname, never a string cut out of
 // the raw URL, so that userinfo or fragments such as
 // "http://example.com:@evil.example/" cannot pick another host's entry.
-func (a *netrcAuth) Apply(req *http.Request) error {
+func (a *netrcAuth) Apply(req *http.Request) error { return a.apply(req, time.Now()) }
+
+// apply is Apply at the time now.
+func (a *netrcAuth) apply(req *http.Request, now time.Time) error {
 	var entries []netrcEntry
 	var err error
 	if a.path == "" {
-		entries, err = defaultNetrc(time.Now())
+		entries, err = defaultNetrc(now)
 	} else {
 		entries, err = loadNetrc(a.path)
 	}
@@ -126,7 +129,9 @@ func defaultNetrc(now time.Time) ([]netrcEntry, error) {
 	env := os.Getenv("NETRC")
 	home, _ := os.UserHomeDir()
 	if l := lastNetrc.Load(); l != nil && l.env == env && l.home == home {
-		if age := now.Sub(l.at); age >= 0 && age < netrcRecheck {
+		// A look newer than now (made by a call that began later) is
+		// fresh too.
+		if now.Sub(l.at) < netrcRecheck {
 			return l.entries, l.err
 		}
 	}

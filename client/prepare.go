@@ -69,7 +69,9 @@ func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Reque
 		// empty value makes it send none.
 		header["User-Agent"] = []string{}
 	}
-	if err := validHeader(header); err != nil {
+	// The defaults are valid and the session's headers were checked by
+	// NewSession: only the request's own need a look.
+	if err := validHeader(r.header); err != nil {
 		return nil, err
 	}
 	for _, ck := range r.cookies {
@@ -104,14 +106,15 @@ func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Reque
 			return nil, fmt.Errorf("%w: %q is not a host", ErrInvalidHeader, "Host")
 		}
 	}
-	if ctype != "" && header.Get("Content-Type") == "" {
-		header.Set("Content-Type", ctype)
+	// The keys of header are canonical (Header, AddHeader and WithHeader
+	// make them so), so it is indexed directly rather than through Get.
+	if ctype != "" && firstValue(header["Content-Type"]) == "" {
+		header["Content-Type"] = []string{ctype}
 	}
 
-	// The request is built in c and copied once by WithContext: an
-	// http.Request's context can only be set on a copy.
-	req := &c.first
-	*req = http.Request{
+	// The request is built on the stack and copied once by WithContext:
+	// an http.Request's context can only be set on a copy.
+	first := &http.Request{
 		Method:        method,
 		URL:           u,
 		Proto:         "HTTP/1.1",
@@ -124,18 +127,18 @@ func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Reque
 	}
 	if rd != nil {
 		if pb, ok := rd.(*pipeBody); ok {
-			req.Body = pb // its Close stops its writer
+			first.Body = pb // its Close stops its writer
 		} else {
-			req.Body = io.NopCloser(rd)
+			first.Body = io.NopCloser(rd)
 		}
 		if length == 0 {
-			req.Body = http.NoBody
+			first.Body = http.NoBody
 		}
 	}
 	if r.from != nil {
-		r.from.adopt(req)
+		r.from.adopt(first)
 	}
-	req = req.WithContext(ctx)
+	req := first.WithContext(ctx)
 
 	c.s, c.r, c.origin = s, r, u
 	c.auth, c.stream, c.retry = s.cfg.auth, r.stream, s.cfg.retry
@@ -152,8 +155,8 @@ func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Reque
 	if r.redirSet {
 		c.maxHops = r.redirects
 	}
-	c.manualCookie = header.Get("Cookie")
-	c.manualAuth = header.Get("Authorization")
+	c.manualCookie = firstValue(header["Cookie"])
+	c.manualAuth = firstValue(header["Authorization"])
 	// Credentials in the URL are basic auth for this origin only: take them
 	// out of the URL so they are handled like any other credentials.
 	// url.Parse has percent-decoded them.
@@ -171,7 +174,7 @@ func (s *Session) prepare(ctx context.Context, r *Request, c *call) (*http.Reque
 	// by hand included.
 	if na, ok := c.auth.(*netrcAuth); ok {
 		c.auth, c.netrc = nil, na
-	} else if c.auth == nil && !r.authSet && !userinfo && !s.cfg.noNetrc && header.Get("Authorization") == "" {
+	} else if c.auth == nil && !r.authSet && !userinfo && !s.cfg.noNetrc && c.manualAuth == "" {
 		c.netrc = envNetrc
 	}
 	if err := c.addCredentials(req); err != nil {
@@ -245,6 +248,20 @@ func (s *Session) checkTarget(u *url.URL) error {
 // are kept. Control characters are rejected: they have no place in a URL and
 // CR or LF would let a URL inject headers.
 func parseURL(raw string) (*url.URL, error) {
+	if plainURL(raw) {
+		// Nothing to trim, convert or quote: the common case, checked in
+		// one pass.
+		u, err := url.Parse(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidURL, redactURLError(err))
+		}
+		return u, nil
+	}
+	return parseURLSlow(raw)
+}
+
+// parseURLSlow is parseURL for URLs that may need rewriting.
+func parseURLSlow(raw string) (*url.URL, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return nil, fmt.Errorf("%w: empty URL", ErrInvalidURL)
@@ -290,6 +307,53 @@ func parseURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidURL, redactURLError(err))
 	}
 	return u, nil
+}
+
+// plainURL reports whether parseURL would pass s to url.Parse unchanged
+// and without error of its own: an http or https URL whose host is lower
+// case letters, digits, dots and hyphens (not starting with a dot), with
+// an optional numeric port, no userinfo, and a path, query and fragment
+// of characters that need no quoting and no percent escapes.
+func plainURL(s string) bool {
+	var rest string
+	switch {
+	case strings.HasPrefix(s, "https://"):
+		rest = s[len("https://"):]
+	case strings.HasPrefix(s, "http://"):
+		rest = s[len("http://"):]
+	default:
+		return false
+	}
+	i := 0
+	for i < len(rest) && hostByte(rest[i]) {
+		i++
+	}
+	if i == 0 || rest[0] == '.' {
+		return false
+	}
+	if i < len(rest) && rest[i] == ':' {
+		j := i + 1
+		for j < len(rest) && '0' <= rest[j] && rest[j] <= '9' {
+			j++
+		}
+		if j == i+1 {
+			return false
+		}
+		i = j
+	}
+	if i < len(rest) && rest[i] != '/' && rest[i] != '?' && rest[i] != '#' {
+		return false // userinfo, or a byte a host cannot have
+	}
+	for ; i < len(rest); i++ {
+		if c := rest[i]; c == '%' || !uriSafe(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func hostByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-'
 }
 
 // redactURLError drops the URL that *url.Error carries: it may hold secrets.
@@ -452,6 +516,15 @@ func validMethod(m string) bool {
 		}
 	}
 	return m != ""
+}
+
+// firstValue returns the first of a header's values, or "", as
+// http.Header.Get does.
+func firstValue(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
 }
 
 // validHeader rejects header names and values that cannot be sent. The

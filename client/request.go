@@ -25,28 +25,31 @@ type Request struct {
 	// URL is absolute, or relative to the session's base URL.
 	URL string
 
-	params     []param
-	header     http.Header
-	delHeader  []string
-	body       body
-	cookies    []*http.Cookie
-	auth       Auth
+	params    []param
+	header    http.Header
+	delHeader []string
+	body      body
+	cookies   []*http.Cookie
+	auth      Auth
+	timeout   time.Duration
+	redirects int
+	progress  func(done, total int64) // OnProgress
+	files     []filePart              // multipart file parts, in order
+	maxBody   int64
+	hooks     *hooks // nil: none
+	retry     *retry.Policy
+	from      *adapted // set by the HTTPClient adapter
+
+	// The flags are kept together, so that a Request (allocated with the
+	// call's state on every Get) takes no padding.
 	authSet    bool
-	timeout    time.Duration
-	redirects  int
 	redirSet   bool
 	stream     bool
-	noDecode   bool                    // Decompress(false)
-	progress   func(done, total int64) // OnProgress
-	files      []filePart              // multipart file parts, in order
-	maxBody    int64
+	noDecode   bool // Decompress(false)
 	maxBodySet bool
-	hooks      hooks
-	retry      *retry.Policy
 	retrySet   bool
 	timings    bool // TraceTimings
 	timingsSet bool
-	from       *adapted // set by the HTTPClient adapter
 }
 
 type param struct{ key, value string }
@@ -83,7 +86,10 @@ func (r *Request) Clone() *Request {
 	c.cookies = append([]*http.Cookie(nil), r.cookies...)
 	c.files = append([]filePart(nil), r.files...)
 	c.body = r.body.clone()
-	c.hooks = r.hooks.clone()
+	if r.hooks != nil {
+		h := r.hooks.clone()
+		c.hooks = &h
+	}
 	return &c
 }
 

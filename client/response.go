@@ -50,14 +50,14 @@ type Response struct {
 	raw     *http.Response // as the transport returned it
 }
 
-func newResponse(h *http.Response, history []*Response, start time.Time) *Response {
+func newResponse(h *http.Response, history []*Response) *Response {
 	r := new(Response)
-	r.init(h, history, start)
+	r.init(h, history)
 	return r
 }
 
 // init sets r from h.
-func (r *Response) init(h *http.Response, history []*Response, start time.Time) {
+func (r *Response) init(h *http.Response, history []*Response) {
 	*r = Response{
 		StatusCode:    h.StatusCode,
 		Status:        reasonText(h.Status),
@@ -69,9 +69,6 @@ func (r *Response) init(h *http.Response, history []*Response, start time.Time) 
 		Request:       h.Request,
 		History:       history,
 		raw:           h,
-	}
-	if !start.IsZero() {
-		r.Elapsed = time.Since(start)
 	}
 	if r.History == nil {
 		r.History = []*Response{}

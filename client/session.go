@@ -53,6 +53,9 @@ func NewSession(opts ...Option) *Session {
 	if err := c.timeouts.validate(); err != nil {
 		c.err = err
 	}
+	if err := validHeader(c.header); err != nil && c.err == nil {
+		c.err = err // checked once here, not for every request
+	}
 	c.timeouts = c.timeouts.withDefaults()
 	s := &Session{cfg: c, logger: c.logger, jar: c.jar}
 	if s.jar == nil && !c.noJar {

@@ -145,3 +145,58 @@ func FuzzResolveURL(f *testing.F) {
 		}
 	})
 }
+
+// plainURLSeeds are URLs on both sides of plainURL's line.
+var plainURLSeeds = []string{
+	"http://example.com/", "https://a.test:8443/x/y?q=1&r=2#f", "http://127.0.0.1:80",
+	"http://a.test", "http://a.test:", "http://a.test:80x/", "http://.a.test/", "http://a..b/",
+	"http://A.test/", "http://u:p@a.test/", "http://a.test/%41", "http://a.test/ x", "http://a.test/ü",
+	"http://a.test/\x7f", "http://[::1]:80/", "http://a_b.test/", "http://a.test?x", "http://a.test#f",
+	"http://a.test/!$&'()*+,;=:@[]~?#", "https://", "http://:80/", "ftp://a.test/", "http://a.test/\t",
+	"http://a.test:99999999999999999999/", "http://xn--n3h.net/", "http://a.test/@b",
+}
+
+// TestPlainURL: the fast path gives what the full parse gives, for URLs
+// it takes.
+func TestPlainURL(t *testing.T) {
+	took := 0
+	for _, raw := range plainURLSeeds {
+		if plainURL(raw) {
+			took++
+			checkPlainURL(t, raw)
+		}
+	}
+	if took < 8 {
+		t.Errorf("plainURL took %d of the seeds, want at least 8", took)
+	}
+	for _, raw := range []string{"http://A.test/", "http://u:p@a.test/", "http://a.test/%41", "http://a.test:/", "http://.a/"} {
+		if plainURL(raw) {
+			t.Errorf("plainURL(%q) = true, want false", raw)
+		}
+	}
+}
+
+func checkPlainURL(t *testing.T, raw string) {
+	t.Helper()
+	fast, ferr := url.Parse(raw)
+	slow, serr := parseURLSlow(raw)
+	if (ferr == nil) != (serr == nil) {
+		t.Fatalf("%q: url.Parse error %v, the full parse's %v", raw, ferr, serr)
+	}
+	if ferr == nil && fast.String() != slow.String() {
+		t.Fatalf("%q: url.Parse gives %q, the full parse %q", raw, fast, slow)
+	}
+}
+
+// FuzzPlainURL: whatever plainURL takes, the full parse would have parsed
+// to the same URL.
+func FuzzPlainURL(f *testing.F) {
+	for _, raw := range plainURLSeeds {
+		f.Add(raw)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if plainURL(raw) {
+			checkPlainURL(t, raw)
+		}
+	})
+}

@@ -378,7 +378,9 @@ type settleFunc func(*client.Response, error)
 func (f settleFunc) settle(resp *client.Response, err error) { f(resp, err) }
 
 func (t *requestTask) run(ctx context.Context, p *Pool, e *entry) outcome {
+	e.call.Begin(t.r)
 	resp, err := p.s.Do(&t.actx, t.r)
+	e.call.End()
 	o := outcome{resp: resp, err: err}
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if d, ok := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {

@@ -12,11 +12,11 @@ import (
 // Gather sends every request through p and returns the responses in the
 // order of reqs. The first request to fail cancels the others; Gather then
 // waits for them to settle, closes any streamed responses, and returns that
-// error. A 4xx or 5xx response is not a failure.
+// error. A 4xx or 5xx response is not a failure. The requests run under
+// ctx itself, so that the bodies of streamed responses can still be read
+// after Gather returns.
 func Gather(ctx context.Context, p *Pool, reqs []*client.Request) ([]*client.Response, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	g := &gathering{ctx: ctx, cancel: cancel, resps: make([]*client.Response, len(reqs))}
+	g := &gathering{ctx: ctx, resps: make([]*client.Response, len(reqs))}
 	g.run(ctx, p, reqs)
 	if g.err == nil {
 		return g.resps, nil
@@ -45,13 +45,14 @@ const gatherChunk = 32
 
 // gathering collects the outcomes of a Gather or GatherSettled.
 type gathering struct {
-	ctx    context.Context    // Gather's: canceled at the first failure
-	cancel context.CancelFunc // nil for GatherSettled
+	ctx context.Context // Gather's caller's; nil for GatherSettled
 
 	mu      sync.Mutex
 	resps   []*client.Response                // Gather's, or
 	results []future.Result[*client.Response] // GatherSettled's
 	err     error                             // Gather's first failure
+	chunks  [][]gatherEntry                   // Gather's entries, to cancel
+	queued  int                               // how many of them were queued
 	left    int
 	done    chan struct{} // closed when left reaches 0
 }
@@ -66,11 +67,28 @@ func (g *gathering) run(ctx context.Context, p *Pool, reqs []*client.Request) {
 	for i, r := range reqs {
 		if len(chunk) == 0 {
 			chunk = make([]gatherEntry, min(gatherChunk, len(reqs)-i))
+			if g.ctx != nil {
+				g.mu.Lock()
+				g.chunks = append(g.chunks, chunk)
+				g.mu.Unlock()
+			}
 		}
 		ge := &chunk[0]
 		chunk = chunk[1:]
 		ge.init(p, r)
 		ge.rt.out, ge.g, ge.i = ge, g, i
+		if g.ctx != nil {
+			g.mu.Lock()
+			failed := g.err != nil
+			if !failed {
+				g.queued = i + 1 // from now on a failure cancels it
+			}
+			g.mu.Unlock()
+			if failed {
+				ge.settle(nil, context.Canceled)
+				continue
+			}
+		}
 		p.enqueue(ctx, &ge.requestEntry)
 	}
 	<-g.done
@@ -100,8 +118,8 @@ func (g *gathering) settle(i int, resp *client.Response, err error) {
 		g.resps[i] = resp
 		if err != nil && g.err == nil {
 			first = true
-			// Gather's context ends only when the caller's does, until
-			// now: report that rather than what it did to a request.
+			// The caller's context ending fails every request: report
+			// that rather than what it did to one of them.
 			if g.err = g.ctx.Err(); g.err == nil {
 				g.err = err
 			}
@@ -109,9 +127,28 @@ func (g *gathering) settle(i int, resp *client.Response, err error) {
 	}
 	g.left--
 	last := g.left == 0
+	var queued int
+	var chunks [][]gatherEntry
+	if first {
+		queued, chunks = g.queued, g.chunks
+	}
 	g.mu.Unlock()
 	if first {
-		g.cancel()
+		// Cancel every entry queued so far, as their futures' Cancel
+		// would: a queued one is dropped at once, a running one aborted,
+		// a settled one left alone. Those not yet queued are not sent.
+		n := 0
+		for _, c := range chunks {
+			for k := range c {
+				if n == queued {
+					break
+				}
+				if n != i {
+					c[k].entry.Cancel()
+				}
+				n++
+			}
+		}
 	}
 	if last {
 		close(g.done)

@@ -111,8 +111,15 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 	if err := ctx.Err(); err != nil {
 		return nil, s.requestError(r, nil, classify(ctx, err))
 	}
+	ac := attempt.From(ctx)
+	if ac != nil && !ac.For(r) {
+		// ctx came from a response of a pool (its request's context):
+		// this call is the caller's own, not the pool's attempt, and must
+		// not be sent once, skip a limiter, nor be aborted by the pool.
+		ctx, ac = attempt.Without(ctx), nil
+	}
 	ctx, cancel := s.withTimeout(ctx, r, start)
-	if ac := attempt.From(ctx); ac != nil {
+	if ac != nil {
 		ac.Bind(cancel) // the pool aborts the call through it
 	}
 	c := &x.c

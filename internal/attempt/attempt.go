@@ -27,9 +27,10 @@ type Call struct {
 	URL     *url.URL
 	Request any
 
-	mu       sync.Mutex // guards cancel and canceled
+	mu       sync.Mutex // guards cancel, canceled and req
 	cancel   func()
 	canceled bool
+	req      any // the request of the attempt under way (see Begin)
 }
 
 // With returns ctx carrying c.
@@ -61,6 +62,40 @@ func (c *Context) Value(k any) any {
 		return c.call
 	}
 	return c.Context.Value(k)
+}
+
+// Without returns ctx carrying no Call, whatever its parents carry.
+func Without(ctx context.Context) context.Context {
+	return context.WithValue(ctx, key{}, (*Call)(nil))
+}
+
+// Begin marks the start of the pool's attempt of r (a *client.Request),
+// and End its end. A context carrying c outlives the attempt (a response
+// keeps it, and its caller may make more calls with it), so a session
+// takes c as its handle only for a call of r in between: see For.
+func (c *Call) Begin(r any) {
+	c.mu.Lock()
+	c.req = r
+	c.mu.Unlock()
+}
+
+// End marks the end of the attempt that Begin started.
+func (c *Call) End() {
+	c.mu.Lock()
+	c.req = nil
+	c.mu.Unlock()
+}
+
+// For reports whether c is the handle of the attempt of r under way. A
+// call that finds a Call in its context but is not that attempt must not
+// use it: see Without.
+func (c *Call) For(r any) bool {
+	if c == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.req != nil && c.req == r
 }
 
 // From returns the Call that ctx carries, or nil.
@@ -108,7 +143,7 @@ func (c *Call) Unbind() {
 // c and no other goroutine may use it.
 func (c *Call) Reset() {
 	c.Admitted, c.URL, c.Request = nil, nil, nil
-	c.cancel, c.canceled = nil, false
+	c.cancel, c.canceled, c.req = nil, false, nil
 }
 
 // Cancel aborts the attempt under way, or the next one as soon as it binds.

@@ -126,3 +126,29 @@ func TestReset(t *testing.T) {
 		t.Errorf("Bind after Reset called cancel %d times, want 0", n)
 	}
 }
+
+func TestForAndWithout(t *testing.T) {
+	var c Call
+	r, other := new(int), new(int)
+	if c.For(r) {
+		t.Error("For before Begin = true, want false")
+	}
+	c.Begin(r)
+	if !c.For(r) || c.For(other) {
+		t.Errorf("during the attempt of r: For(r) = %v, For(other) = %v; want true, false", c.For(r), c.For(other))
+	}
+	c.End()
+	if c.For(r) {
+		t.Error("For after End = true, want false")
+	}
+	if (*Call)(nil).For(r) {
+		t.Error("For on nil = true, want false")
+	}
+	ctx := Without(With(context.Background(), &c))
+	if got := From(ctx); got != nil {
+		t.Errorf("From(Without(...)) = %p, want nil", got)
+	}
+	if IsSingle(ctx) {
+		t.Error("IsSingle(Without(...)) = true, want false")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net/http/httptrace"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,7 @@ type connState struct {
 	start  time.Time     // of the round trip under way, set and read by the call
 	hooks  httptrace.ClientTrace
 	phases *connPhases // nil unless the call asked for timings
+	ctx    traceCtx    // the call's context carrying hooks, if traceKey is known
 }
 
 // connPhases is what the timing hooks of a call record.
@@ -98,7 +100,57 @@ func (s *connState) trace(ctx context.Context, timings bool) context.Context {
 		s.hooks.TLSHandshakeDone = s.tlsDone
 		s.hooks.GotFirstResponseByte = s.gotFirstByte
 	}
-	return httptrace.WithClientTrace(ctx, &s.hooks)
+	if timings || traceKey == nil || httptrace.ContextClientTrace(ctx) != nil {
+		// Timings add hooks of the net package, which httptrace keeps
+		// under a key of its own, and a trace already in ctx must be
+		// composed with: httptrace does both.
+		return httptrace.WithClientTrace(ctx, &s.hooks)
+	}
+	s.ctx = traceCtx{ctx, &s.hooks}
+	return &s.ctx
+}
+
+// traceKey is the key under which httptrace keeps a ClientTrace in a
+// context, learned by watching ContextClientTrace look one up, or nil if
+// it could not be learned. With it a call's trace is carried by a
+// traceCtx in the call's own memory: httptrace.WithClientTrace would cost
+// an allocation per call.
+var traceKey = probeTraceKey()
+
+func probeTraceKey() any {
+	p := &keyProbe{Context: context.Background()}
+	httptrace.ContextClientTrace(p)
+	if p.key == nil || p.n != 1 || !reflect.TypeOf(p.key).Comparable() {
+		return nil
+	}
+	return p.key
+}
+
+// keyProbe is a context that records the keys it is asked for.
+type keyProbe struct {
+	context.Context
+	key any
+	n   int
+}
+
+func (p *keyProbe) Value(k any) any {
+	p.key, p.n = k, p.n+1
+	return nil
+}
+
+// traceCtx is a context carrying a ClientTrace, as httptrace.WithClientTrace
+// makes one when the context has none yet and no hooks of the net package
+// are set.
+type traceCtx struct {
+	context.Context
+	trace *httptrace.ClientTrace
+}
+
+func (c *traceCtx) Value(k any) any {
+	if k == traceKey {
+		return c.trace
+	}
+	return c.Context.Value(k)
 }
 
 // The dial hooks ignore what comes once the round trip has its connection:

@@ -155,8 +155,7 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 	resp.maxBody = c.maxBody
 	resp.Attempts = int(c.attempts)
 	if c.stream {
-		rd := r.decodeStream(hresp)
-		x.body = streamBody{rd: rd, raw: rd, ctx: ctx, cancel: cancel}
+		x.body = streamBody{rc: r.decodeStream(hresp), ctx: ctx, cancel: cancel}
 		resp.Body = &x.body
 	} else {
 		// Classify before cancel: after it, every error would look like

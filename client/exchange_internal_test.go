@@ -1,6 +1,8 @@
 package client
 
 import (
+	"context"
+	"net/http/httptrace"
 	"testing"
 	"unsafe"
 )
@@ -17,5 +19,28 @@ func TestExchangeSize(t *testing.T) {
 	}
 	if got := unsafe.Sizeof(exchange{}); got > 704-8 {
 		t.Errorf("exchange is %d bytes, want at most 696", got)
+	}
+}
+
+// TestTraceKey: the key of httptrace's contexts is learned, so that a
+// call's trace costs no allocation, and a traceCtx is seen by httptrace
+// as WithClientTrace's contexts are. Should a Go release hide the key,
+// calls fall back to WithClientTrace and this test says so.
+func TestTraceKey(t *testing.T) {
+	if traceKey == nil {
+		t.Fatal("the key of httptrace's contexts could not be learned: every call pays an allocation for its trace")
+	}
+	trace := &httptrace.ClientTrace{}
+	ctx := &traceCtx{context.Background(), trace}
+	if got := httptrace.ContextClientTrace(ctx); got != trace {
+		t.Errorf("ContextClientTrace(traceCtx) = %p, want %p", got, trace)
+	}
+	// A trace added over it composes with it, as over WithClientTrace's.
+	var got []string
+	trace.GotConn = func(httptrace.GotConnInfo) { got = append(got, "call") }
+	outer := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { got = append(got, "outer") }})
+	httptrace.ContextClientTrace(outer).GotConn(httptrace.GotConnInfo{})
+	if len(got) != 2 {
+		t.Errorf("GotConn through a trace over traceCtx ran %v, want both hooks", got)
 	}
 }

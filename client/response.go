@@ -153,8 +153,7 @@ func hasBody(h *http.Response) bool {
 
 // streamBody is the Body of a streamed response.
 type streamBody struct {
-	rd     io.Reader     // decoded
-	raw    io.ReadCloser // as received
+	rc     io.ReadCloser // decoded as asked
 	ctx    context.Context
 	cancel func()
 	once   sync.Once
@@ -165,7 +164,7 @@ func (b *streamBody) Read(p []byte) (int, error) {
 	if b.closed {
 		return 0, http.ErrBodyReadAfterClose
 	}
-	n, err := b.rd.Read(p)
+	n, err := b.rc.Read(p)
 	if err != nil && err != io.EOF {
 		err = classify(b.ctx, err) // a deadline that fires mid-body is ErrTimeout
 	}
@@ -176,7 +175,7 @@ func (b *streamBody) Close() error {
 	var err error
 	b.once.Do(func() {
 		b.closed = true
-		err = b.raw.Close()
+		err = b.rc.Close()
 		b.cancel()
 	})
 	return err

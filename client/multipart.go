@@ -85,7 +85,8 @@ func (f Files) applyRequest(r *Request) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		r.files = append(r.files, newFilePart(k, f[k]))
+		p := r.setPayload()
+		p.files = append(p.files, newFilePart(k, f[k]))
 	}
 }
 
@@ -93,7 +94,10 @@ func (f Files) applyRequest(r *Request) {
 // the parts added before it; a field may have several. See [Files].
 func AddFile(field string, f File) RequestOption {
 	part := newFilePart(field, f)
-	return requestOptionFunc(func(r *Request) { r.files = append(r.files, part) })
+	return requestOptionFunc(func(r *Request) {
+		p := r.setPayload()
+		p.files = append(p.files, part)
+	})
 }
 
 // filePart is a file of a request, as the option was applied.
@@ -150,7 +154,8 @@ type preparedPart struct {
 // openMultipart prepares the multipart body of r: its reader, length (-1
 // if unknown), GetBody (nil if a part cannot be rewound) and Content-Type.
 func (r *Request) openMultipart() (io.Reader, int64, func() (io.ReadCloser, error), string, error) {
-	switch r.body.kind {
+	b := r.bodyOf()
+	switch b.kind {
 	case noBody, formBody:
 	case jsonBody:
 		return nil, 0, nil, "", fmt.Errorf("%w: files cannot be sent with a JSON body", ErrInvalidRequest)
@@ -158,18 +163,18 @@ func (r *Request) openMultipart() (io.Reader, int64, func() (io.ReadCloser, erro
 		return nil, 0, nil, "", fmt.Errorf("%w: files cannot be sent with a raw body", ErrInvalidRequest)
 	}
 	mb := &multipartBody{boundary: multipart.NewWriter(nil).Boundary()}
-	keys := make([]string, 0, len(r.body.form))
-	for k := range r.body.form {
+	keys := make([]string, 0, len(b.form))
+	for k := range b.form {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		for _, v := range r.body.form[k] {
+		for _, v := range b.form[k] {
 			mb.fields = append(mb.fields, param{k, v})
 		}
 	}
 	rewindable := true
-	for _, fp := range r.files {
+	for _, fp := range r.fileParts() {
 		p, err := fp.prepare()
 		if err != nil {
 			return nil, 0, nil, "", err

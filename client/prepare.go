@@ -546,10 +546,10 @@ func validHeader(h http.Header) error {
 // openBody returns what r sends: see body.open. Files make it a multipart
 // body.
 func (r *Request) openBody() (io.Reader, int64, func() (io.ReadCloser, error), string, error) {
-	if len(r.files) > 0 {
+	if len(r.fileParts()) > 0 {
 		return r.openMultipart()
 	}
-	return r.body.open()
+	return r.bodyOf().open()
 }
 
 // open returns what the body sends: a reader, its length (-1 if unknown),

@@ -28,13 +28,12 @@ type Request struct {
 	params    []param
 	header    http.Header
 	delHeader []string
-	body      body
+	payload   *payload // nil: no body and no files
 	cookies   []*http.Cookie
 	auth      Auth
 	timeout   time.Duration
 	redirects int
 	progress  func(done, total int64) // OnProgress
-	files     []filePart              // multipart file parts, in order
 	maxBody   int64
 	hooks     *hooks // nil: none
 	retry     *retry.Policy
@@ -53,6 +52,38 @@ type Request struct {
 }
 
 type param struct{ key, value string }
+
+// payload is what a request sends: its body and multipart files. Most
+// requests send neither, and carry none: a Request is allocated with
+// every call's state.
+type payload struct {
+	body  body
+	files []filePart // multipart file parts, in order
+}
+
+// setPayload returns r's payload, made if r has none, for an option to set.
+func (r *Request) setPayload() *payload {
+	if r.payload == nil {
+		r.payload = new(payload)
+	}
+	return r.payload
+}
+
+// bodyOf returns r's body; the zero body is none.
+func (r *Request) bodyOf() body {
+	if r.payload == nil {
+		return body{}
+	}
+	return r.payload.body
+}
+
+// fileParts returns r's multipart files.
+func (r *Request) fileParts() []filePart {
+	if r.payload == nil {
+		return nil
+	}
+	return r.payload.files
+}
 
 // NewRequest returns a request for method and url with the options applied in
 // order.
@@ -84,8 +115,9 @@ func (r *Request) Clone() *Request {
 	c.header = r.header.Clone()
 	c.delHeader = append([]string(nil), r.delHeader...)
 	c.cookies = append([]*http.Cookie(nil), r.cookies...)
-	c.files = append([]filePart(nil), r.files...)
-	c.body = r.body.clone()
+	if r.payload != nil {
+		c.payload = &payload{body: r.payload.body.clone(), files: append([]filePart(nil), r.payload.files...)}
+	}
 	if r.hooks != nil {
 		h := r.hooks.clone()
 		c.hooks = &h
@@ -293,22 +325,24 @@ func cloneValues(v url.Values) url.Values {
 type Form map[string]string
 
 func (f Form) applyRequest(r *Request) {
-	if r.body.kind != formBody {
-		r.body = body{kind: formBody, form: make(url.Values, len(f))}
+	p := r.setPayload()
+	if p.body.kind != formBody {
+		p.body = body{kind: formBody, form: make(url.Values, len(f))}
 	}
 	for k, v := range f {
-		r.body.form.Set(k, v)
+		p.body.form.Set(k, v)
 	}
 }
 
 // FormValues sends url.Values as a form body, for repeated keys.
 func FormValues(v url.Values) RequestOption {
 	return requestOptionFunc(func(r *Request) {
-		if r.body.kind != formBody {
-			r.body = body{kind: formBody, form: make(url.Values, len(v))}
+		p := r.setPayload()
+		if p.body.kind != formBody {
+			p.body = body{kind: formBody, form: make(url.Values, len(v))}
 		}
 		for k, vs := range v {
-			r.body.form[k] = append(r.body.form[k], vs...)
+			p.body.form[k] = append(p.body.form[k], vs...)
 		}
 	})
 }
@@ -322,7 +356,7 @@ func FormValues(v url.Values) RequestOption {
 // A request has one body: the last of [JSON], [Form], [FormValues] and
 // [Body] wins (Requests, given both data and json, sends data).
 func JSON(v any) RequestOption {
-	return requestOptionFunc(func(r *Request) { r.body = body{kind: jsonBody, json: v} })
+	return requestOptionFunc(func(r *Request) { r.setPayload().body = body{kind: jsonBody, json: v} })
 }
 
 // Body sends the bytes read from rd. Content-Length is set when the size is
@@ -360,5 +394,5 @@ func Body(rd io.Reader) RequestOption {
 			b.start = pos
 		}
 	}
-	return requestOptionFunc(func(r *Request) { r.body = b })
+	return requestOptionFunc(func(r *Request) { r.setPayload().body = b })
 }

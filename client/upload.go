@@ -27,9 +27,10 @@ import (
 // BodyChunks replaces it.
 func BodyChunks(seq iter.Seq2[[]byte, error]) RequestOption {
 	return requestOptionFunc(func(r *Request) {
-		r.body = body{kind: chunksBody, chunks: seq}
+		p := r.setPayload()
+		p.body = body{kind: chunksBody, chunks: seq}
 		if seq == nil {
-			r.body = body{}
+			p.body = body{}
 		}
 	})
 }

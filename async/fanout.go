@@ -138,10 +138,11 @@ func (g *gathering) settle(i int, resp *client.Response, err error) {
 		// would: a queued one is dropped at once, a running one aborted,
 		// a settled one left alone. Those not yet queued are not sent.
 		n := 0
+	cancelQueued:
 		for _, c := range chunks {
 			for k := range c {
 				if n == queued {
-					break
+					break cancelQueued
 				}
 				if n != i {
 					c[k].entry.Cancel()

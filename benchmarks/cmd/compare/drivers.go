@@ -57,8 +57,10 @@ type driver struct {
 }
 
 var drivers = []driver{
-	{name: "net/http", base: "net/http", doer: netHTTP(false)},
-	{name: "net/http-discard", base: "net/http-discard", doer: netHTTP(true)},
+	{name: "net/http", base: "net/http", doer: netHTTP(false, false)},
+	{name: "net/http-discard", base: "net/http-discard", doer: netHTTP(true, false)},
+	{name: "net/http-defaults", base: "net/http", doer: netHTTP(false, true)},
+	{name: "net/http-defaults-discard", base: "net/http-discard", doer: netHTTP(true, true)},
 	{name: "session", base: "net/http", doer: session(false)},
 	{name: "session-stream", base: "net/http-discard", doer: session(true)},
 	{name: "pool-gather", base: "net/http", run: poolGather},
@@ -104,7 +106,13 @@ func readSized(resp *http.Response) (int, error) {
 
 // netHTTP is the floor: a Transport tuned for the concurrency, the body
 // read into a buffer sized by Content-Length (or copied to io.Discard).
-func netHTTP(discard bool) func(w *workload) (func(context.Context, string) error, func()) {
+//
+// With defaults, it also does per request what requests3's defaults do: a
+// deadline of its own (the session's 30 s total timeout) and Requests'
+// default headers. Those drivers are references held to no target: their
+// distance from the floor is what the defaults cost on net/http itself,
+// before any library code runs.
+func netHTTP(discard, defaults bool) func(w *workload) (func(context.Context, string) error, func()) {
 	return func(w *workload) (func(context.Context, string) error, func()) {
 		t := &http.Transport{
 			ForceAttemptHTTP2:   true,
@@ -115,9 +123,19 @@ func netHTTP(discard bool) func(w *workload) (func(context.Context, string) erro
 		}
 		hc := &http.Client{Transport: t}
 		do := func(ctx context.Context, url string) error {
+			if defaults {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, client.DefaultTotalTimeout)
+				defer cancel()
+			}
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 			if err != nil {
 				return err
+			}
+			if defaults {
+				req.Header["User-Agent"] = []string{client.UserAgent}
+				req.Header["Accept"] = []string{"*/*"}
+				req.Header["Accept-Encoding"] = []string{"gzip, deflate, br, zstd"}
 			}
 			resp, err := hc.Do(req)
 			if err != nil {

@@ -14,6 +14,9 @@ import (
 var (
 	ours  = []string{"session", "session-stream", "pool-gather", "pool-map"}
 	peers = []string{"resty", "req", "retryablehttp"}
+	// refs are net/http with requests3's defaults, for each net/http
+	// counterpart: what the defaults alone cost.
+	refs = map[string]string{"net/http": "net/http-defaults", "net/http-discard": "net/http-defaults-discard"}
 )
 
 // Targets: throughput at least minRPS of the net/http counterpart,
@@ -160,7 +163,14 @@ func writeTargets(w io.Writer, all []sample) {
 				verdict = "MISSED: " + strings.Join(miss, "; ")
 				failed++
 			}
-			fmt.Fprintf(w, "- %s, %s: %.2f× throughput, %.2f× allocations: %s\n", c, name, st.rpsX, st.allocsX, verdict)
+			ref := ""
+			if rd, ok := driverNamed(refs[d.base]); ok {
+				if rst := summarize(samples, rd); rst.ok {
+					ref = fmt.Sprintf(" (%s: %.2f×; %s is %.2f× of it)",
+						rd.name, rst.rpsX, name, sliceRatio(st.sample, rst.sample))
+				}
+			}
+			fmt.Fprintf(w, "- %s, %s: %.2f× throughput, %.2f× allocations: %s%s\n", c, name, st.rpsX, st.allocsX, verdict, ref)
 		}
 	}
 	if failed == 0 {

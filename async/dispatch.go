@@ -173,7 +173,7 @@ func (p *Pool) fire(now time.Time) {
 		if h := t.h; h != nil {
 			h.state = idle
 			h.due = t.at
-			if h.head != nil {
+			if h.fifo.head != nil {
 				h.state = ready
 				p.ready.pushBack(h)
 			} else {
@@ -204,7 +204,7 @@ func (p *Pool) assign(now time.Time, self bool) (mine *entry, timed bool) {
 		if h == nil {
 			return mine, timed
 		}
-		if h.head == nil {
+		if h.fifo.head == nil {
 			h.state = idle
 			p.forget(h)
 			continue
@@ -230,7 +230,7 @@ func (p *Pool) assign(now time.Time, self bool) (mine *entry, timed bool) {
 			timed = true
 			continue
 		}
-		e := h.head
+		e := h.fifo.head
 		p.unlink(e)
 		e.state, e.permit = running, permit
 		h.queued--
@@ -238,12 +238,12 @@ func (p *Pool) assign(now time.Time, self bool) (mine *entry, timed bool) {
 		p.queued--
 		p.inflight++
 		p.idle--
-		p.running.push(e)
+		p.running.pushBack(e)
 		if e.fromQueue {
 			e.fromQueue = false
 			p.room.Release(1)
 		}
-		if h.head != nil {
+		if h.fifo.head != nil {
 			h.state = ready
 			p.ready.pushBack(h)
 		} else {
@@ -263,8 +263,8 @@ func (p *Pool) assign(now time.Time, self bool) (mine *entry, timed bool) {
 func (p *Pool) abortAll() []*entry {
 	var out []*entry
 	for _, h := range p.hosts {
-		for e := h.head; e != nil; {
-			next := e.next
+		for e := h.fifo.head; e != nil; {
+			next := h.fifo.next(e)
 			p.unlink(e)
 			out = append(out, e)
 			e = next
@@ -281,7 +281,7 @@ func (p *Pool) abortAll() []*entry {
 	for _, e := range out {
 		p.drop(e)
 	}
-	for e := p.running.head; e != nil; e = e.next {
+	for e := p.running.head; e != nil; e = p.running.next(e) {
 		e.call.Cancel()
 	}
 	return out

@@ -219,8 +219,8 @@ func (e *entry) init(p *Pool) {
 	// Field by field: an entry's Call must not be copied. Its context
 	// (in requestTask) is left alone.
 	e.pool, e.ctx, e.key, e.host, e.task, e.tries = p, nil, "", nil, nil, 0
-	e.watch, e.wprev, e.wnext = nil, nil, nil
-	e.state, e.prev, e.next, e.at, e.index = fresh, nil, nil, time.Time{}, -1
+	e.watch, e.w = nil, link[entry]{}
+	e.state, e.q, e.at, e.index = fresh, link[entry]{}, time.Time{}, -1
 	e.permit, e.fromQueue = limiter.Permit{}, false
 	e.call.Reset()
 	e.call.Admitted = p.lim

@@ -15,8 +15,8 @@ type entry struct {
 	pool *Pool
 	ctx  context.Context // the caller's
 	// watch drops the entry if ctx is done while it is queued or waiting.
-	watch        *watcher
-	wprev, wnext *entry
+	watch *watcher
+	w     link[entry] // in watch's list
 	// call aborts the attempt under way: the session binds its own
 	// cancel func to it, so an entry needs no context of its own.
 	call  attempt.Call
@@ -25,12 +25,12 @@ type entry struct {
 	task  task
 	tries int // attempts made so far
 
-	state      entryState
-	prev, next *entry    // in the host FIFO (queued) or the running list
-	at         time.Time // waiting: when the backoff ends
-	index      int       // waiting: position in the timer heap
-	permit     limiter.Permit
-	fromQueue  bool // holds a unit of queue room until dispatched
+	state     entryState
+	q         link[entry] // in the host FIFO (queued) or the running list
+	at        time.Time   // waiting: when the backoff ends
+	index     int         // waiting: position in the timer heap
+	permit    limiter.Permit
+	fromQueue bool // holds a unit of queue room until dispatched
 }
 
 type entryState uint8
@@ -46,17 +46,15 @@ const (
 // host is the queue of one key.
 type host struct {
 	key      string
-	head     *entry
-	tail     *entry
+	fifo     list[entry, inQueue]
 	queued   int // in the FIFO or waiting for a backoff
 	inflight int
 
 	state hostState
-	at    time.Time // waitToken: when to try again
-	due   time.Time // ready after a timer: when the timer was due
-	index int       // waitToken: position in the timer heap
-	prev  *host     // in the ready or blocked list
-	next  *host
+	at    time.Time  // waitToken: when to try again
+	due   time.Time  // ready after a timer: when the timer was due
+	index int        // waitToken: position in the timer heap
+	l     link[host] // in the ready ring or the blocked list
 }
 
 type hostState uint8
@@ -71,10 +69,10 @@ const (
 // sched is the pool's scheduling state, guarded by Pool.mu.
 type sched struct {
 	hosts    map[string]*host
-	ready    hostList // round-robin ring of hosts to try
-	blocked  hostList // hosts waiting for a concurrency slot, oldest first
+	ready    list[host, inRing] // round-robin ring of hosts to try
+	blocked  list[host, inRing] // hosts waiting for a concurrency slot, oldest first
 	timers   timerHeap
-	running  entryList
+	running  list[entry, inQueue]
 	idle     int // workers free for work
 	queued   int
 	inflight int
@@ -105,12 +103,10 @@ func (s *sched) hostFor(key string) *host {
 func (s *sched) push(e *entry, front bool) {
 	h := e.host
 	e.state = queued
-	if front && h.head != nil {
-		e.next, h.head.prev, h.head = h.head, e, e
-	} else if h.tail != nil {
-		e.prev, h.tail.next, h.tail = h.tail, e, e
+	if front {
+		h.fifo.pushFront(e)
 	} else {
-		h.head, h.tail = e, e
+		h.fifo.pushBack(e)
 	}
 	if h.state == idle {
 		h.state = ready
@@ -119,20 +115,7 @@ func (s *sched) push(e *entry, front bool) {
 }
 
 // unlink removes a queued e from its host's FIFO.
-func (s *sched) unlink(e *entry) {
-	h := e.host
-	if e.prev != nil {
-		e.prev.next = e.next
-	} else {
-		h.head = e.next
-	}
-	if e.next != nil {
-		e.next.prev = e.prev
-	} else {
-		h.tail = e.prev
-	}
-	e.prev, e.next = nil, nil
-}
+func (s *sched) unlink(e *entry) { e.host.fifo.remove(e) }
 
 // forget drops h if it has no work left.
 func (s *sched) forget(h *host) {
@@ -153,7 +136,7 @@ func (s *sched) forget(h *host) {
 
 // makeReady puts a blocked or idle host with queued work in the ready ring.
 func (s *sched) makeReady(h *host) {
-	if h.head == nil {
+	if h.fifo.head == nil {
 		return
 	}
 	switch h.state {
@@ -165,64 +148,6 @@ func (s *sched) makeReady(h *host) {
 	}
 	h.state = ready
 	s.ready.pushBack(h)
-}
-
-// hostList is an intrusive doubly linked list of hosts.
-type hostList struct{ head, tail *host }
-
-func (l *hostList) pushBack(h *host) {
-	h.prev, h.next = l.tail, nil
-	if l.tail != nil {
-		l.tail.next = h
-	} else {
-		l.head = h
-	}
-	l.tail = h
-}
-
-func (l *hostList) popFront() *host {
-	h := l.head
-	if h != nil {
-		l.remove(h)
-	}
-	return h
-}
-
-func (l *hostList) remove(h *host) {
-	if h.prev != nil {
-		h.prev.next = h.next
-	} else {
-		l.head = h.next
-	}
-	if h.next != nil {
-		h.next.prev = h.prev
-	} else {
-		l.tail = h.prev
-	}
-	h.prev, h.next = nil, nil
-}
-
-// entryList is an intrusive list of running entries.
-type entryList struct{ head *entry }
-
-func (l *entryList) push(e *entry) {
-	e.prev, e.next = nil, l.head
-	if l.head != nil {
-		l.head.prev = e
-	}
-	l.head = e
-}
-
-func (l *entryList) remove(e *entry) {
-	if e.prev != nil {
-		e.prev.next = e.next
-	} else {
-		l.head = e.next
-	}
-	if e.next != nil {
-		e.next.prev = e.prev
-	}
-	e.prev, e.next = nil, nil
 }
 
 // timerHeap orders what waits for a time: hosts waiting for a token or a

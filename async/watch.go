@@ -7,9 +7,9 @@ import "context"
 // with it one context.AfterFunc: a fan-out of many requests under one
 // context registers one callback, not one per request.
 type watcher struct {
-	done <-chan struct{}
-	stop func() bool // unregisters the callback
-	head *entry      // the entries watched, linked through wprev and wnext
+	done    <-chan struct{}
+	stop    func() bool // unregisters the callback
+	entries list[entry, inWatch]
 }
 
 // watch registers e with the watcher of its context, making one if needed.
@@ -30,11 +30,8 @@ func (p *Pool) watch(e *entry) {
 		}
 		p.watchers[done] = w
 	}
-	e.watch, e.wprev, e.wnext = w, nil, w.head
-	if w.head != nil {
-		w.head.wprev = e
-	}
-	w.head = e
+	e.watch = w
+	w.entries.pushBack(e)
 }
 
 // unwatch takes e off its watcher, and drops the watcher when it has no
@@ -44,16 +41,9 @@ func (p *Pool) unwatch(e *entry) {
 	if w == nil {
 		return
 	}
-	if e.wprev != nil {
-		e.wprev.wnext = e.wnext
-	} else {
-		w.head = e.wnext
-	}
-	if e.wnext != nil {
-		e.wnext.wprev = e.wprev
-	}
-	e.watch, e.wprev, e.wnext = nil, nil, nil
-	if w.head == nil {
+	w.entries.remove(e)
+	e.watch = nil
+	if w.entries.head == nil {
 		w.stop()
 		delete(p.watchers, w.done)
 	}
@@ -68,9 +58,9 @@ func (p *Pool) expire(w *watcher) {
 		delete(p.watchers, w.done)
 	}
 	var dropped []*entry
-	for e := w.head; e != nil; {
-		next := e.wnext
-		e.watch, e.wprev, e.wnext = nil, nil, nil
+	for e := w.entries.head; e != nil; {
+		next := w.entries.next(e)
+		e.watch, e.w = nil, link[entry]{}
 		switch e.state {
 		case queued:
 			p.unlink(e)
@@ -83,7 +73,7 @@ func (p *Pool) expire(w *watcher) {
 		}
 		e = next
 	}
-	w.head = nil
+	w.entries = list[entry, inWatch]{}
 	p.mu.Unlock()
 	if len(dropped) > 0 {
 		p.signal()

@@ -162,6 +162,10 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 		// the caller's cancellation.
 		err := classify(ctx, resp.readAll(hresp, c.maxBody, r.rawBody()))
 		cancel()
+		// The transport's response (its body wrappers with it) is needed
+		// only to hand a stream back through HTTPClient: a response kept
+		// in memory need not keep it alive.
+		resp.raw = nil
 		if err != nil {
 			return nil, c.error(hresp.Request.URL, err)
 		}

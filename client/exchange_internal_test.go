@@ -2,6 +2,9 @@ package client
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/http/httptrace"
 	"testing"
 	"unsafe"
@@ -42,5 +45,39 @@ func TestTraceKey(t *testing.T) {
 	httptrace.ContextClientTrace(outer).GotConn(httptrace.GotConnInfo{})
 	if len(got) != 2 {
 		t.Errorf("GotConn through a trace over traceCtx ran %v, want both hooks", got)
+	}
+}
+
+// TestKeptResponseHoldsNoTransportResponse: a response read into memory
+// lets go of the transport's *http.Response and its body wrappers, so that
+// keeping many responses (a Gather batch) keeps only what they show. A
+// streamed one keeps it: HTTPClient hands it back.
+func TestKeptResponseHoldsNoTransportResponse(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello")
+	}))
+	defer srv.Close()
+	s := NewSession()
+	defer s.Close()
+	ctx := context.Background()
+
+	resp, err := s.Get(ctx, srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.raw != nil {
+		t.Error("a response read into memory still holds the transport's response")
+	}
+	if got, _ := resp.Text(); got != "hello" {
+		t.Errorf("body %q, want hello", got)
+	}
+
+	streamed, err := s.Get(ctx, srv.URL, Stream(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer streamed.Close()
+	if streamed.raw == nil {
+		t.Error("a streamed response lost the transport's response")
 	}
 }

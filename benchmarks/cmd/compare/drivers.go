@@ -63,6 +63,7 @@ var drivers = []driver{
 	{name: "net/http-defaults-discard", base: "net/http-discard", doer: netHTTP(true, true)},
 	{name: "session", base: "net/http", doer: session(false)},
 	{name: "session-stream", base: "net/http-discard", doer: session(true)},
+	{name: "net/http-batch", base: "net/http", run: netHTTPBatch},
 	{name: "pool-gather", base: "net/http", run: poolGather},
 	{name: "pool-map", base: "net/http", run: poolMap},
 	{name: "resty", base: "net/http", doer: restyDriver},
@@ -91,17 +92,17 @@ func (w *workload) tlsConfig() *tls.Config { return &tls.Config{RootCAs: w.roots
 
 // readSized reads a body into one buffer sized by Content-Length: what a
 // careful net/http user does to keep a body in memory.
-func readSized(resp *http.Response) (int, error) {
+func readSized(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("status %d", resp.StatusCode)
+		return nil, fmt.Errorf("status %d", resp.StatusCode)
 	}
 	if resp.ContentLength < 0 {
-		b, err := io.ReadAll(resp.Body)
-		return len(b), err
+		return io.ReadAll(resp.Body)
 	}
 	buf := make([]byte, resp.ContentLength)
-	return io.ReadFull(resp.Body, buf)
+	n, err := io.ReadFull(resp.Body, buf)
+	return buf[:n], err
 }
 
 // netHTTP is the floor: a Transport tuned for the concurrency, the body
@@ -114,13 +115,7 @@ func readSized(resp *http.Response) (int, error) {
 // before any library code runs.
 func netHTTP(discard, defaults bool) func(w *workload) (func(context.Context, string) error, func()) {
 	return func(w *workload) (func(context.Context, string) error, func()) {
-		t := &http.Transport{
-			ForceAttemptHTTP2:   true,
-			TLSClientConfig:     w.tlsConfig(),
-			MaxIdleConns:        w.c * len(w.urls),
-			MaxIdleConnsPerHost: w.c,
-			IdleConnTimeout:     90 * time.Second,
-		}
+		t := tunedTransport(w)
 		hc := &http.Client{Transport: t}
 		do := func(ctx context.Context, url string) error {
 			if defaults {
@@ -149,14 +144,77 @@ func netHTTP(discard, defaults bool) func(w *workload) (func(context.Context, st
 				}
 				return w.checkBody(int(n))
 			}
-			n, err := readSized(resp)
+			b, err := readSized(resp)
 			if err != nil {
 				return err
 			}
-			return w.checkBody(n)
+			return w.checkBody(len(b))
 		}
 		return do, t.CloseIdleConnections
 	}
+}
+
+// tunedTransport is net/http's transport tuned for the workload's
+// concurrency: the floor's.
+func tunedTransport(w *workload) *http.Transport {
+	return &http.Transport{
+		ForceAttemptHTTP2:   true,
+		TLSClientConfig:     w.tlsConfig(),
+		MaxIdleConns:        w.c * len(w.urls),
+		MaxIdleConnsPerHost: w.c,
+		IdleConnTimeout:     90 * time.Second,
+	}
+}
+
+// getSized sends a GET with hc and reads the body as readSized does.
+func getSized(ctx context.Context, hc *http.Client, url string) (*http.Response, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := readSized(resp)
+	return resp, body, err
+}
+
+// netHTTPBatch is the floor sending the requests the way poolGather does:
+// in batches of w.batch, each batch's responses kept (with their bodies)
+// until the last of them arrives. A reference held to no target: its
+// distance from the floor is what the batches cost net/http itself.
+func netHTTPBatch(w *workload) (func(context.Context, int, int, []time.Duration) error, func()) {
+	t := tunedTransport(w)
+	hc := &http.Client{Transport: t}
+	type kept struct {
+		resp *http.Response
+		body []byte
+	}
+	return func(ctx context.Context, from, to int, lat []time.Duration) error {
+		for i := from; i < to; i += w.batch {
+			end := min(i+w.batch, to)
+			out := make([]kept, end-i)
+			var slot atomic.Int64
+			do := func(ctx context.Context, url string) error {
+				resp, body, err := getSized(ctx, hc, url)
+				if err != nil {
+					return err
+				}
+				out[slot.Add(1)-1] = kept{resp, body}
+				return w.checkBody(len(body))
+			}
+			var batchLat []time.Duration
+			if lat != nil {
+				batchLat = lat[i-from : end-from]
+			}
+			if err := loop(ctx, w, do, i, end, batchLat); err != nil {
+				return err
+			}
+			clear(out) // the batch is done with, as poolGather's is
+		}
+		return nil
+	}, t.CloseIdleConnections
 }
 
 // newSession is a session with default settings that trusts the server.
@@ -323,11 +381,11 @@ func retryableDriver(w *workload) (func(context.Context, string) error, func()) 
 		if err != nil {
 			return err
 		}
-		n, err := readSized(resp)
+		b, err := readSized(resp)
 		if err != nil {
 			return err
 		}
-		return w.checkBody(n)
+		return w.checkBody(len(b))
 	}, t.CloseIdleConnections
 }
 

@@ -14,9 +14,15 @@ import (
 var (
 	ours  = []string{"session", "session-stream", "pool-gather", "pool-map"}
 	peers = []string{"resty", "req", "retryablehttp"}
-	// refs are net/http with requests3's defaults, for each net/http
-	// counterpart: what the defaults alone cost.
-	refs = map[string]string{"net/http": "net/http-defaults", "net/http-discard": "net/http-defaults-discard"}
+	// refs are the references each of ours is also compared with, held
+	// to no target: net/http with requests3's defaults (what the defaults
+	// alone cost), and for Gather net/http sending the same batches.
+	refs = map[string][]string{
+		"session":        {"net/http-defaults"},
+		"session-stream": {"net/http-defaults-discard"},
+		"pool-gather":    {"net/http-defaults", "net/http-batch"},
+		"pool-map":       {"net/http-defaults"},
+	}
 )
 
 // Targets: throughput at least minRPS of the net/http counterpart,
@@ -163,10 +169,11 @@ func writeTargets(w io.Writer, all []sample) {
 				verdict = "MISSED: " + strings.Join(miss, "; ")
 				failed++
 			}
-			ref := ""
-			if rd, ok := driverNamed(refs[d.base]); ok {
+			var ref string
+			for _, rn := range refs[name] {
+				rd, _ := driverNamed(rn)
 				if rst := summarize(samples, rd); rst.ok {
-					ref = fmt.Sprintf(" (%s: %.2f×; %s is %.2f× of it)",
+					ref += fmt.Sprintf(" (%s: %.2f×; %s is %.2f× of it)",
 						rd.name, rst.rpsX, name, sliceRatio(st.sample, rst.sample))
 				}
 			}

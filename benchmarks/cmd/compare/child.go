@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -36,7 +37,19 @@ type childResult struct {
 	P99      float64 `json:"p99_us"`
 	Allocs   float64 `json:"allocs_per_req"`
 	Bytes    float64 `json:"bytes_per_req"`
+	GCUs     float64 `json:"gc_us_per_req"` // the garbage collector's CPU time, measured slices only
 	Error    string  `json:"error,omitempty"`
+}
+
+// gcCPU is the runtime's estimate of the CPU time its garbage collector
+// has spent so far.
+func gcCPU() time.Duration {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64 {
+		return 0
+	}
+	return time.Duration(s[0].Value.Float64() * float64(time.Second))
 }
 
 // runner sends requests [from, to) and records their latencies in lat
@@ -111,7 +124,7 @@ func childMain(name string, w *workload, timeout time.Duration) int {
 	}
 	out.Encode(sliceResult{}) // ready
 	var mallocs, bytes uint64
-	var elapsed time.Duration
+	var elapsed, gc time.Duration
 	next := w.warmup
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
@@ -126,9 +139,11 @@ func childMain(name string, w *workload, timeout time.Duration) int {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
+		gc0 := gcCPU()
 		start := time.Now()
 		err = run(ctx, next, next+n, lat[len(lat):len(lat)+n])
 		took := time.Since(start)
+		gc += gcCPU() - gc0
 		runtime.ReadMemStats(&after)
 		if err != nil {
 			return fail(err)
@@ -157,6 +172,7 @@ func childMain(name string, w *workload, timeout time.Duration) int {
 		P99:      pct(0.99),
 		Allocs:   float64(mallocs) / n,
 		Bytes:    float64(bytes) / n,
+		GCUs:     float64(gc) / float64(time.Microsecond) / n,
 	})
 	return 0
 }

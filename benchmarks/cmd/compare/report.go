@@ -102,16 +102,16 @@ func writeHeader(w io.Writer, cfg runConfig) {
 
 func writeCase(w io.Writer, tc testCase, ds []driver, samples []sample) {
 	fmt.Fprintf(w, "\n## %s\n\n", tc)
-	fmt.Fprintln(w, "| driver | req/s | × | p50 µs | p99 µs | allocs/req | × | B/req | × | peak RSS MiB | conns | conns measured | CPU µs/req |")
-	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintln(w, "| driver | req/s | × | p50 µs | p99 µs | allocs/req | × | B/req | × | peak RSS MiB | conns | conns measured | CPU µs/req | GC µs/req |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, d := range ds {
 		st := summarize(samples, d)
 		if !st.ok {
 			continue
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.0f | %.0f | %.1f | %.2f | %.0f | %.2f | %.1f | %d | %d | %.1f |\n",
+		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.0f | %.0f | %.1f | %.2f | %.0f | %.2f | %.1f | %d | %d | %.1f | %.1f |\n",
 			d.name, st.RPS, st.rpsX, st.P50, st.P99, st.Allocs, st.allocsX, st.Bytes, st.bytesX, st.RSSMiB,
-			st.TotalConns, st.Conns, st.CPUUs)
+			st.TotalConns, st.Conns, st.CPUUs, st.GCUs)
 	}
 }
 

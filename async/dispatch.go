@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/requests3/requests/client"
@@ -296,9 +297,9 @@ func (p *Pool) worker() {
 			// Let what an HTTP/1 attempt readied run first: net/http's
 			// read loop returns an HTTP/1.1 connection to the idle pool
 			// only once it runs, and an attempt that starts before then
-			// dials a new connection. An HTTP/2 stream needs no such
-			// turn, and yielding there only costs a reschedule.
-			yield := o.resp == nil || o.resp.Proto != "HTTP/2.0"
+			// dials a new connection. HTTP/2 and HTTP/3 streams need no
+			// such turn, and yielding there only costs a reschedule.
+			yield := o.resp == nil || strings.HasPrefix(o.resp.Proto, "HTTP/1.")
 			if e = p.finish(e, o); e == nil {
 				break
 			}

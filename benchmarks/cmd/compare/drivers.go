@@ -128,6 +128,7 @@ func netHTTP(discard, defaults bool) func(w *workload) (func(context.Context, st
 				return err
 			}
 			if defaults {
+				// The headers a default session sends (client/prepare.go).
 				req.Header["User-Agent"] = []string{client.UserAgent}
 				req.Header["Accept"] = []string{"*/*"}
 				req.Header["Accept-Encoding"] = []string{"gzip, deflate, br, zstd"}

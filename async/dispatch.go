@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"runtime"
-	"strings"
 	"time"
 
 	"github.com/requests3/requests/client"
@@ -293,18 +291,12 @@ func (p *Pool) worker() {
 	defer p.wg.Done()
 	for e := range p.work {
 		for {
+			// The session yields once an HTTP/1 body is read or closed,
+			// so that net/http's read loop returns the connection to the
+			// idle pool before this worker's next attempt looks for one.
 			o := e.task.run(e.ctx, p, e)
-			// Let what an HTTP/1 attempt readied run first: net/http's
-			// read loop returns an HTTP/1.1 connection to the idle pool
-			// only once it runs, and an attempt that starts before then
-			// dials a new connection. HTTP/2 and HTTP/3 streams need no
-			// such turn, and yielding there only costs a reschedule.
-			yield := o.resp == nil || strings.HasPrefix(o.resp.Proto, "HTTP/1.")
 			if e = p.finish(e, o); e == nil {
 				break
-			}
-			if yield {
-				runtime.Gosched()
 			}
 		}
 	}

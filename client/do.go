@@ -155,7 +155,7 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 	resp.maxBody = c.maxBody
 	resp.Attempts = int(c.attempts)
 	if c.stream {
-		x.body = streamBody{rc: r.decodeStream(hresp), ctx: ctx, cancel: cancel}
+		x.body = streamBody{rc: r.decodeStream(hresp), ctx: ctx, cancel: cancel, http1: hresp.ProtoMajor == 1}
 		resp.Body = &x.body
 	} else {
 		// Classify before cancel: after it, every error would look like
@@ -168,6 +168,9 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 		resp.raw = nil
 		if err != nil {
 			return nil, c.error(hresp.Request.URL, err)
+		}
+		if hresp.ProtoMajor == 1 {
+			yieldToReadLoop()
 		}
 	}
 	end := time.Now()

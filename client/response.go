@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -158,6 +159,7 @@ type streamBody struct {
 	cancel func()
 	once   sync.Once
 	closed bool
+	http1  bool // its connection goes back to the idle pool once closed
 }
 
 func (b *streamBody) Read(p []byte) (int, error) {
@@ -177,9 +179,21 @@ func (b *streamBody) Close() error {
 		b.closed = true
 		err = b.rc.Close()
 		b.cancel()
+		if b.http1 {
+			yieldToReadLoop()
+		}
 	})
 	return err
 }
+
+// yieldToReadLoop gives up the processor once, after an HTTP/1 response's
+// body has been read to its end or closed. net/http's read loop puts the
+// connection back in the idle pool only when it next runs, and the caller's
+// next request, made before then, would find no idle connection and dial
+// another. Where the caller's goroutine shares its processor with the read
+// loop (one P, or all of them busy), yielding lets the read loop run first
+// (docs/decisions.md, "The session yields after an HTTP/1 body").
+func yieldToReadLoop() { runtime.Gosched() }
 
 // Close releases a streamed response: it closes the body and ends the
 // request's context. It is safe to call more than once, and does nothing for

@@ -146,8 +146,11 @@ type preparedPart struct {
 	header textproto.MIMEHeader
 	size   int64 // -1 if unknown
 	// open returns the part's content for one send and what to call once
-	// it has been written.
+	// it has been written; nil when rw is set.
 	open func() (io.Reader, func(), error)
+	// rw, for a caller's io.ReadSeeker, is claimed by each send as the
+	// send is made (see send).
+	rw   *rewinder
 	once bool // open works once only
 }
 
@@ -185,9 +188,9 @@ func (r *Request) openMultipart() (io.Reader, int64, func() (io.ReadCloser, erro
 	ctype := "multipart/form-data; boundary=" + mb.boundary
 	var getBody func() (io.ReadCloser, error)
 	if rewindable {
-		getBody = func() (io.ReadCloser, error) { return newPipeBody(mb.write), nil }
+		getBody = func() (io.ReadCloser, error) { return mb.send(), nil }
 	}
-	return newPipeBody(mb.write), mb.length(), getBody, ctype, nil
+	return mb.send(), mb.length(), getBody, ctype, nil
 }
 
 // prepare checks a file part and finds how to read it and its size.
@@ -247,18 +250,30 @@ func (fp filePart) prepare() (*preparedPart, error) {
 			return nil, fmt.Errorf("%w: file part %q: %w", ErrInvalidRequest, fp.field, err)
 		}
 		p.size = max(end-fp.start, 0)
-		rw := &rewinder{rs: sk, start: fp.start}
-		p.open = func() (io.Reader, func(), error) {
-			rd, err := rw.body()
-			return rd, func() {}, err
-		}
+		p.rw = &rewinder{rs: sk, start: fp.start}
 	}
 	return p, nil
 }
 
+// send returns the body of one send. The parts read from a caller's
+// io.ReadSeeker are claimed now, before the writer starts: the writer of an
+// older send may still be running (a server can answer before it has read
+// the body), and it must find its claim gone rather than rewind the reader
+// under this send.
+func (mb *multipartBody) send() *pipeBody {
+	claims := make([]*rewoundBody, len(mb.parts))
+	for i, p := range mb.parts {
+		if p.rw != nil {
+			claims[i] = p.rw.claim()
+		}
+	}
+	return newPipeBody(func(w io.Writer) error { return mb.write(w, claims) })
+}
+
 // write writes the whole body to w: the text fields, then each part,
-// exactly as many bytes of a part as its size, when known.
-func (mb *multipartBody) write(w io.Writer) error {
+// exactly as many bytes of a part as its size, when known. claims holds
+// the readers of the parts that have a rewinder.
+func (mb *multipartBody) write(w io.Writer, claims []*rewoundBody) error {
 	mw := multipart.NewWriter(w)
 	if err := mw.SetBoundary(mb.boundary); err != nil {
 		return err
@@ -272,26 +287,32 @@ func (mb *multipartBody) write(w io.Writer) error {
 			return err
 		}
 	}
-	for _, p := range mb.parts {
+	for i, p := range mb.parts {
 		pw, err := mw.CreatePart(p.header)
 		if err != nil {
 			return err
 		}
-		if err := p.writeTo(pw); err != nil {
+		if err := p.writeTo(pw, claims[i]); err != nil {
 			return err
 		}
 	}
 	return mw.Close()
 }
 
-func (p *preparedPart) writeTo(w io.Writer) error {
-	rd, done, err := p.open()
-	if err != nil {
-		return fmt.Errorf("client: file part: %w", err)
+func (p *preparedPart) writeTo(w io.Writer, claim *rewoundBody) error {
+	var rd io.Reader
+	if claim != nil {
+		rd = claim
+	} else {
+		r, done, err := p.open()
+		if err != nil {
+			return fmt.Errorf("client: file part: %w", err)
+		}
+		defer done()
+		rd = r
 	}
-	defer done()
 	if p.size < 0 {
-		_, err = io.Copy(w, rd)
+		_, err := io.Copy(w, rd)
 		return err
 	}
 	n, err := io.CopyN(w, rd, p.size)

@@ -18,23 +18,48 @@ type rewinder struct {
 	gen   uint64
 }
 
-// body rewinds to the start and returns a reader that is the only one
-// allowed to read from now on.
-func (r *rewinder) body() (io.ReadCloser, error) {
+// claim makes a new send the only one allowed to read from now on. Its
+// body rewinds on its first read, so a send can be claimed before its
+// writer runs: a writer that runs late (that of an older send) finds
+// itself superseded instead of rewinding under the newest.
+func (r *rewinder) claim() *rewoundBody {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, err := r.rs.Seek(r.start, io.SeekStart); err != nil {
+	r.gen++
+	return &rewoundBody{r: r, gen: r.gen}
+}
+
+// body claims a new send and rewinds at once, so that a seek error is
+// returned here rather than by the first read.
+func (r *rewinder) body() (io.ReadCloser, error) {
+	b := r.claim()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := b.rewind(); err != nil {
 		return nil, err
 	}
-	r.gen++
-	return &rewoundBody{r: r, gen: r.gen}, nil
+	return b, nil
 }
 
 // rewoundBody is one send's view of a rewinder. Close does nothing: the
 // caller's reader is never closed by the session.
 type rewoundBody struct {
-	r   *rewinder
-	gen uint64
+	r       *rewinder
+	gen     uint64
+	rewound bool
+}
+
+// rewind seeks to the start once, if b is still the newest send. r.mu is
+// held.
+func (b *rewoundBody) rewind() error {
+	if b.rewound || b.gen != b.r.gen {
+		return nil
+	}
+	if _, err := b.r.rs.Seek(b.r.start, io.SeekStart); err != nil {
+		return err
+	}
+	b.rewound = true
+	return nil
 }
 
 func (b *rewoundBody) Read(p []byte) (int, error) {
@@ -42,6 +67,9 @@ func (b *rewoundBody) Read(p []byte) (int, error) {
 	defer b.r.mu.Unlock()
 	if b.gen != b.r.gen {
 		return 0, io.EOF
+	}
+	if err := b.rewind(); err != nil {
+		return 0, err
 	}
 	return b.r.rs.Read(p)
 }

@@ -173,6 +173,44 @@ func (b *streamBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// copyBufferSize is the size of the buffers [streamBody.WriteTo] copies
+// through.
+const copyBufferSize = 32 << 10
+
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+
+// WriteTo copies the body to w through a pooled buffer of 32 KiB, so that
+// io.Copy(w, resp.Body) reads the body in large pieces whatever w is. The
+// size of a read matters: io.Discard's own ReadFrom reads 8 KiB at a time,
+// an HTTP/1 body read with a buffer larger than the connection's reads the
+// socket directly, and over HTTP/2 every read of 4 KiB or more sends the
+// server a window update, one write to the connection per read.
+func (b *streamBody) WriteTo(w io.Writer) (int64, error) {
+	bp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bp)
+	buf := *bp
+	var written int64
+	for {
+		n, rerr := b.Read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			written += int64(m)
+			if werr != nil {
+				return written, werr
+			}
+			if m != n {
+				return written, io.ErrShortWrite
+			}
+		}
+		if rerr == io.EOF {
+			return written, nil
+		}
+		if rerr != nil {
+			return written, rerr
+		}
+	}
+}
+
 func (b *streamBody) Close() error {
 	var err error
 	b.once.Do(func() {
@@ -278,8 +316,9 @@ func (r *Response) Cookies() []*http.Cookie {
 }
 
 // WriteTo writes the body to w and returns the number of bytes written. For
-// a streamed response it copies the rest of the body through a small buffer,
-// without holding it in memory, and closes it: the body can be consumed
+// a streamed response it copies the rest of the body through a pooled 32 KiB
+// buffer (a destination's own ReadFrom is not used: io.Discard's reads 8 KiB
+// at a time), without holding it in memory, and closes it: the body can be consumed
 // once, and a later [Response.Bytes] fails with [http.ErrBodyReadAfterClose].
 // The maximum body size does not apply. [OnProgress] reports the copy as it
 // goes; [Session.Download] writes a body to a file and resumes it if cut.

@@ -3,10 +3,13 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
+	"hash"
 	"io"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -207,6 +210,70 @@ func TestNotStreamed(t *testing.T) {
 			if b, err := resp.Bytes(); string(b) != "data" || err != nil {
 				t.Errorf("Bytes = %q, %v", b, err)
 			}
+		}
+	})
+}
+
+// smallReaderFrom is a destination with a ReadFrom of its own that reads
+// 512 bytes at a time. It records what it is given.
+type smallReaderFrom struct {
+	readFrom  bool
+	n, writes int64
+	largest   int
+	h         hash.Hash
+}
+
+func (w *smallReaderFrom) Write(p []byte) (int, error) {
+	w.n += int64(len(p))
+	w.writes++
+	w.largest = max(w.largest, len(p))
+	w.h.Write(p)
+	return len(p), nil
+}
+
+func (w *smallReaderFrom) ReadFrom(r io.Reader) (int64, error) {
+	w.readFrom = true
+	return io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{r}, make([]byte, 512))
+}
+
+// TestStreamCopyReadsLarge: io.Copy from a streamed body reads it through
+// the body's own 32 KiB buffer, whatever the destination's ReadFrom would
+// do (io.Discard's reads 8 KiB at a time; over HTTP/2 each read of 4 KiB
+// or more sends a window update). The body arrives whole and in order.
+func TestStreamCopyReadsLarge(t *testing.T) {
+	const size = 1 << 20
+	body := make([]byte, size)
+	for i := range body {
+		body[i] = byte(i * 7 / 3)
+	}
+	want := sha256.Sum256(body)
+	sent := make(chan struct{}, 1)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(size))
+		w.Write(body)
+		w.(http.Flusher).Flush()
+		sent <- struct{}{}
+	})
+	eachProto(t, h, func(t *testing.T, srv server) {
+		resp, err := srv.session(t).Get(context.Background(), srv.URL, client.Stream(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Close()
+		<-sent // the whole body is on its way: reads find more than 8 KiB
+		w := &smallReaderFrom{h: sha256.New()}
+		n, err := io.Copy(w, resp.Body)
+		if err != nil || n != size || w.n != size {
+			t.Fatalf("io.Copy = %d, %v (writer got %d); want %d", n, err, w.n, size)
+		}
+		if w.readFrom {
+			t.Error("io.Copy went through the destination's ReadFrom")
+		}
+		if w.largest <= 8<<10 || w.largest > 32<<10 {
+			t.Errorf("largest write %d bytes (of %d writes), want more than 8 KiB and at most 32 KiB", w.largest, w.writes)
+		}
+		if got := w.h.Sum(nil); !bytes.Equal(got, want[:]) {
+			t.Error("the body arrived changed")
 		}
 	})
 }

@@ -66,9 +66,12 @@ var drivers = []driver{
 	{name: "net/http-batch", base: "net/http", run: netHTTPBatch},
 	{name: "pool-gather", base: "net/http", run: poolGather},
 	{name: "pool-map", base: "net/http", run: poolMap},
-	{name: "resty", base: "net/http", doer: restyDriver},
-	{name: "req", base: "net/http", doer: reqDriver},
-	{name: "retryablehttp", base: "net/http", doer: retryableDriver},
+	{name: "resty", base: "net/http", doer: restyDriver(false)},
+	{name: "resty-discard", base: "net/http-discard", doer: restyDriver(true)},
+	{name: "req", base: "net/http", doer: reqDriver(false)},
+	{name: "req-discard", base: "net/http-discard", doer: reqDriver(true)},
+	{name: "retryablehttp", base: "net/http", doer: retryableDriver(false)},
+	{name: "retryablehttp-discard", base: "net/http-discard", doer: retryableDriver(true)},
 	{name: "fasthttp", base: "net/http", h1: true, doer: fasthttpDriver},
 }
 
@@ -138,12 +141,7 @@ func netHTTP(discard, defaults bool) func(w *workload) (func(context.Context, st
 				return err
 			}
 			if discard {
-				n, err := io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if err != nil {
-					return err
-				}
-				return w.checkBody(int(n))
+				return w.discardBody(resp.Body)
 			}
 			b, err := readSized(resp)
 			if err != nil {
@@ -334,60 +332,103 @@ func poolMap(w *workload) (func(context.Context, int, int, []time.Duration) erro
 	}, closer
 }
 
-func restyDriver(w *workload) (func(context.Context, string) error, func()) {
-	c := resty.New().SetTLSClientConfig(w.tlsConfig())
-	return func(ctx context.Context, url string) error {
-		resp, err := c.R().SetContext(ctx).Get(url)
-		if err != nil {
-			return err
-		}
-		if resp.StatusCode() != http.StatusOK {
-			return fmt.Errorf("status %d", resp.StatusCode())
-		}
-		return w.checkBody(len(resp.Body()))
-	}, func() {}
+// discardBody copies a streamed body to io.Discard, as net/http-discard
+// does, and closes it.
+func (w *workload) discardBody(body io.ReadCloser) error {
+	n, err := io.Copy(io.Discard, body)
+	body.Close()
+	if err != nil {
+		return err
+	}
+	return w.checkBody(int(n))
 }
 
-func reqDriver(w *workload) (func(context.Context, string) error, func()) {
-	c := req.C().SetRootCertsFromFile(w.cert)
-	return func(ctx context.Context, url string) error {
-		resp, err := c.R().SetContext(ctx).Get(url)
-		if err != nil {
-			return err
-		}
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d", resp.StatusCode)
-		}
-		b, err := resp.ToBytes()
-		if err != nil {
-			return err
-		}
-		return w.checkBody(len(b))
-	}, func() { c.CloseIdleConnections() }
+// restyDriver reads the body as resty does by default, or, with discard,
+// takes it unread (SetDoNotParseResponse) and copies it to io.Discard.
+func restyDriver(discard bool) func(w *workload) (func(context.Context, string) error, func()) {
+	return func(w *workload) (func(context.Context, string) error, func()) {
+		c := resty.New().SetTLSClientConfig(w.tlsConfig())
+		return func(ctx context.Context, url string) error {
+			resp, err := c.R().SetContext(ctx).SetDoNotParseResponse(discard).Get(url)
+			if err != nil {
+				return err
+			}
+			if resp.StatusCode() != http.StatusOK {
+				if discard {
+					resp.RawBody().Close()
+				}
+				return fmt.Errorf("status %d", resp.StatusCode())
+			}
+			if discard {
+				return w.discardBody(resp.RawBody())
+			}
+			return w.checkBody(len(resp.Body()))
+		}, func() {}
+	}
 }
 
-// retryableDriver turns off the library's default logger, which prints a
+// reqDriver reads the body as req does by default, or, with discard, takes
+// it unread (DisableAutoReadResponse) and copies it to io.Discard.
+func reqDriver(discard bool) func(w *workload) (func(context.Context, string) error, func()) {
+	return func(w *workload) (func(context.Context, string) error, func()) {
+		c := req.C().SetRootCertsFromFile(w.cert)
+		return func(ctx context.Context, url string) error {
+			r := c.R().SetContext(ctx)
+			if discard {
+				r.DisableAutoReadResponse()
+			}
+			resp, err := r.Get(url)
+			if err != nil {
+				return err
+			}
+			if resp.StatusCode != http.StatusOK {
+				resp.Body.Close()
+				return fmt.Errorf("status %d", resp.StatusCode)
+			}
+			if discard {
+				return w.discardBody(resp.Body)
+			}
+			b, err := resp.ToBytes()
+			if err != nil {
+				return err
+			}
+			return w.checkBody(len(b))
+		}, func() { c.CloseIdleConnections() }
+	}
+}
+
+// retryableDriver reads the body as net/http's driver does, or copies it to
+// io.Discard. It turns off the library's default logger, which prints a
 // line per request to stderr.
-func retryableDriver(w *workload) (func(context.Context, string) error, func()) {
-	c := retryablehttp.NewClient()
-	c.Logger = nil
-	t := c.HTTPClient.Transport.(*http.Transport)
-	t.TLSClientConfig = w.tlsConfig()
-	return func(ctx context.Context, url string) error {
-		r, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		resp, err := c.Do(r)
-		if err != nil {
-			return err
-		}
-		b, err := readSized(resp)
-		if err != nil {
-			return err
-		}
-		return w.checkBody(len(b))
-	}, t.CloseIdleConnections
+func retryableDriver(discard bool) func(w *workload) (func(context.Context, string) error, func()) {
+	return func(w *workload) (func(context.Context, string) error, func()) {
+		c := retryablehttp.NewClient()
+		c.Logger = nil
+		t := c.HTTPClient.Transport.(*http.Transport)
+		t.TLSClientConfig = w.tlsConfig()
+		return func(ctx context.Context, url string) error {
+			r, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			if err != nil {
+				return err
+			}
+			resp, err := c.Do(r)
+			if err != nil {
+				return err
+			}
+			if discard {
+				if resp.StatusCode != http.StatusOK {
+					resp.Body.Close()
+					return fmt.Errorf("status %d", resp.StatusCode)
+				}
+				return w.discardBody(resp.Body)
+			}
+			b, err := readSized(resp)
+			if err != nil {
+				return err
+			}
+			return w.checkBody(len(b))
+		}, t.CloseIdleConnections
+	}
 }
 
 func fasthttpDriver(w *workload) (func(context.Context, string) error, func()) {

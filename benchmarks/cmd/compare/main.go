@@ -206,6 +206,9 @@ type sample struct {
 	CPUUs      float64   `json:"cpu_us_per_req"` // the process's CPU time, warm-up included
 	TotalConns int64     `json:"conns_total"`    // warm-up included
 	Conns      int64     `json:"conns_measured"` // opened during the measured slices
+	// ServerBusy is the server's CPU time during the measured slices over
+	// their wall time: near 1, the server's processor was the bottleneck.
+	ServerBusy float64 `json:"server_busy"`
 }
 
 // server is the load target's process.
@@ -324,12 +327,12 @@ func runCase(cfg runConfig, self string, srv *server, tc testCase, ds []driver, 
 	if tc.proto == "h2" {
 		port = srv.info.H2
 	}
-	conns := func() (int64, error) {
+	conns := func() (int64, time.Duration, error) {
 		c, err := readConns(srv.info.Ctl)
 		if tc.proto == "h2" {
-			return c.H2, err
+			return c.H2, time.Duration(c.CPUNs), err
 		}
-		return c.H1, err
+		return c.H1, time.Duration(c.CPUNs), err
 	}
 	var children []*child
 	defer func() {
@@ -342,7 +345,7 @@ func runCase(cfg runConfig, self string, srv *server, tc testCase, ds []driver, 
 		}
 	}()
 	for _, d := range ds {
-		before, err := conns()
+		before, _, err := conns()
 		if err != nil {
 			return nil, err
 		}
@@ -381,12 +384,14 @@ func runCase(cfg runConfig, self string, srv *server, tc testCase, ds []driver, 
 		if _, err := c.slice(""); err != nil { // ready, warmed up
 			return nil, err
 		}
-		after, err := conns()
+		after, _, err := conns()
 		if err != nil {
 			return nil, err
 		}
 		c.s.TotalConns = after - before
 	}
+	serverCPU := make([]time.Duration, len(children))
+	wall := make([]float64, len(children))
 	per := cfg.n / cfg.slices
 	for round := range cfg.slices {
 		n := per
@@ -394,8 +399,9 @@ func runCase(cfg runConfig, self string, srv *server, tc testCase, ds []driver, 
 			n = cfg.n - per*(cfg.slices-1)
 		}
 		for k := range children {
-			c := children[(k+round)%len(children)] // rotate, so no driver always runs first
-			before, err := conns()
+			i := (k + round) % len(children) // rotate, so no driver always runs first
+			c := children[i]
+			before, cpu0, err := conns()
 			if err != nil {
 				return nil, err
 			}
@@ -403,10 +409,12 @@ func runCase(cfg runConfig, self string, srv *server, tc testCase, ds []driver, 
 			if err != nil {
 				return nil, err
 			}
-			after, err := conns()
+			after, cpu1, err := conns()
 			if err != nil {
 				return nil, err
 			}
+			serverCPU[i] += cpu1 - cpu0
+			wall[i] += secs
 			c.s.Conns += after - before
 			c.s.TotalConns += after - before
 			c.s.SliceRPS = append(c.s.SliceRPS, float64(n)/secs)
@@ -414,7 +422,10 @@ func runCase(cfg runConfig, self string, srv *server, tc testCase, ds []driver, 
 		fmt.Fprintf(os.Stderr, "  %s: round %d of %d\n", tc, round+1, cfg.slices)
 	}
 	var out []sample
-	for _, c := range children {
+	for i, c := range children {
+		if wall[i] > 0 {
+			c.s.ServerBusy = serverCPU[i].Seconds() / wall[i]
+		}
 		if _, err := io.WriteString(c.stdin, "done\n"); err != nil {
 			return nil, err
 		}

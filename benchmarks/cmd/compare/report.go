@@ -112,20 +112,22 @@ func writeHeader(w io.Writer, cfg runConfig) {
 	fmt.Fprintf(w, "- load average at the start: %s\n", loadAvg())
 	fmt.Fprintf(w, "- ×: the ratio to the net/http counterpart (net/http for bodies in memory, net/http-discard for "+
 		"streamed bodies); for req/s, the median over the slices of the ratio within each slice's round\n")
+	fmt.Fprintf(w, "- server CPU %%: the server's CPU time during the driver's measured slices over their wall time; "+
+		"near 100, the server's processor set the pace, and the clients' throughput says little about the clients\n")
 }
 
 func writeCase(w io.Writer, tc testCase, ds []driver, samples []sample) {
 	fmt.Fprintf(w, "\n## %s\n\n", tc)
-	fmt.Fprintln(w, "| driver | req/s | × | p50 µs | p99 µs | allocs/req | × | B/req | × | peak RSS MiB | conns | conns measured | CPU µs/req | GC µs/req |")
-	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintln(w, "| driver | req/s | × | p50 µs | p99 µs | allocs/req | × | B/req | × | peak RSS MiB | conns | conns measured | CPU µs/req | GC µs/req | server CPU % |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, d := range ds {
 		st := summarize(samples, d)
 		if !st.ok {
 			continue
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.0f | %.0f | %.1f | %.2f | %.0f | %.2f | %.1f | %d | %d | %.1f | %.1f |\n",
+		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.0f | %.0f | %.1f | %.2f | %.0f | %.2f | %.1f | %d | %d | %.1f | %.1f | %.0f |\n",
 			d.name, st.RPS, st.rpsX, st.P50, st.P99, st.Allocs, st.allocsX, st.Bytes, st.bytesX, st.RSSMiB,
-			st.TotalConns, st.Conns, st.CPUUs, st.GCUs)
+			st.TotalConns, st.Conns, st.CPUUs, st.GCUs, 100*st.ServerBusy)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -36,11 +37,12 @@ type serverInfo struct {
 	Ctl int `json:"ctl"` // port of the control listener on 127.0.0.1
 }
 
-// conns is the number of connections each listener has accepted, read
-// through the control listener.
+// conns is the number of connections each listener has accepted, and the
+// server's CPU time, read through the control listener.
 type conns struct {
-	H1 int64 `json:"h1"`
-	H2 int64 `json:"h2"`
+	H1    int64 `json:"h1"`
+	H2    int64 `json:"h2"`
+	CPUNs int64 `json:"cpu_ns"` // user and system, the whole process
 }
 
 // serve runs the load target until its standard input closes: GET /{n}
@@ -94,7 +96,7 @@ func serve(certFile, keyFile string) error {
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}},
 	}
 	ctl := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(conns{H1: n1.Load(), H2: n2.Load()})
+		json.NewEncoder(w).Encode(conns{H1: n1.Load(), H2: n2.Load(), CPUNs: cpuTime().Nanoseconds()})
 	})}
 	go s1.Serve(l1)
 	go s2.ServeTLS(l2, "", "")
@@ -155,6 +157,15 @@ func writeCert(dir string) (certFile, keyFile string, err error) {
 		return "", "", err
 	}
 	return certFile, keyFile, nil
+}
+
+// cpuTime is the CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // readConns asks the server how many connections it has accepted.

@@ -147,19 +147,22 @@ func ExampleFirst() {
 
 func ExampleAsCompleted() {
 	ctx := context.Background()
-	// c finishes first, then a, then b, each waiting for the one before.
-	c := future.Go(ctx, func(context.Context) (string, error) { return "c", nil })
-	a := future.Go(ctx, func(ctx context.Context) (string, error) {
-		_, err := c.Await(ctx)
-		return "a", err
-	})
-	b := future.Go(ctx, func(ctx context.Context) (string, error) {
-		_, err := a.Await(ctx)
-		return "b", err
-	})
-
+	a, resolveA := future.New[string]()
+	b, resolveB := future.New[string]()
+	c, resolveC := future.New[string]()
+	// c resolves first; the others resolve in the loop body here, so that
+	// the order is fixed: a once c is in, b once a is. In a program they
+	// would resolve on goroutines of their own, and come out as they do.
+	resolveC("c", nil)
+	next := map[string]func(){
+		"c": func() { resolveA("a", nil) },
+		"a": func() { resolveB("b", nil) },
+	}
 	for i, r := range future.AsCompleted(ctx, a, b, c) {
 		fmt.Println(i, r.Value, r.Err)
+		if f := next[r.Value]; f != nil {
+			f()
+		}
 	}
 	// Output:
 	// 2 c <nil>

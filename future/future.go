@@ -13,9 +13,14 @@ type Result[T any] struct {
 	Err   error
 }
 
-// States of a future. A future moves from pending to done once and never back.
+// States of a future. A future moves from pending to done once and never
+// back. A future with waiters is resolving while they are told: its result
+// is set but not yet visible, so that nobody can see it resolved (and
+// resolve another future in turn) before its waiters have been told, and
+// [AsCompleted] yields futures in the order they resolved.
 const (
 	statePending uint32 = iota
+	stateResolving
 	stateDone
 )
 
@@ -38,8 +43,9 @@ func init() { close(closedchan) }
 // awaits needs no release. Waiting on it ([Future.Await], [Future.Done], the
 // combinators) never starts a goroutine either.
 type Future[T any] struct {
-	// state is pending or done. It becomes done under mu, after res is
-	// written, so a load that sees done may read res without the lock.
+	// state is pending, resolving or done. It leaves pending under mu,
+	// after res is written, so a load that sees done may read res without
+	// the lock.
 	state atomic.Uint32
 
 	mu       sync.Mutex    // guards done, waiters, cancel, canceler, and the move to done
@@ -110,28 +116,37 @@ func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) *Fu
 
 // resolve sets the result if f is pending, then wakes f's waiters.
 func (f *Future[T]) resolve(v T, err error) {
-	if f.state.Load() == stateDone {
+	if f.state.Load() != statePending {
 		return
 	}
 	f.mu.Lock()
-	if f.state.Load() == stateDone {
+	if f.state.Load() != statePending {
 		f.mu.Unlock()
 		return
 	}
 	f.res = Result[T]{Value: v, Err: err}
-	f.state.Store(stateDone)
-	done, ws := f.done, f.waiters
+	ws := f.waiters
 	f.waiters, f.cancel, f.canceler = nil, nil, nil
+	if ws != nil {
+		// Tell the waiters before anyone can see f resolved: what
+		// resolves because of f (a future awaiting it) then resolves
+		// after they have been told.
+		f.state.Store(stateResolving)
+		f.mu.Unlock()
+		// The list is ours now: unwatch leaves a future that is not
+		// pending alone, and watch adds nothing to it.
+		for w := ws; w != nil; {
+			next := w.next
+			w.n.notify(w)
+			w = next
+		}
+		f.mu.Lock()
+	}
+	f.state.Store(stateDone)
+	done := f.done
 	f.mu.Unlock()
-
 	if done != nil {
 		close(done)
-	}
-	// The list is ours now: unwatch leaves a resolved future's waiters alone.
-	for w := ws; w != nil; {
-		next := w.next
-		w.n.notify(w)
-		w = next
 	}
 }
 

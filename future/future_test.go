@@ -490,3 +490,50 @@ func TestPromise(t *testing.T) {
 		t.Errorf("Cancel after resolution reached the producer %d times, want 0", got)
 	}
 }
+
+// seenNotifier records, when told that f resolved, whether f already looked
+// resolved to Peek and to its Done channel.
+type seenNotifier struct {
+	f                    *Future[int]
+	told, peeked, closed bool
+}
+
+func (n *seenNotifier) notify(*waiter) {
+	n.told = true
+	_, n.peeked = n.f.Peek()
+	select {
+	case <-n.f.Done():
+		n.closed = true
+	default:
+	}
+}
+
+// TestWaitersToldFirst: a future's waiters are told before anyone can see
+// it resolved, so that nothing resolves because of it (a future awaiting it)
+// before they have been told, and AsCompleted keeps the order in which
+// futures resolved.
+func TestWaitersToldFirst(t *testing.T) {
+	f, resolve := New[int]()
+	n := &seenNotifier{f: f}
+	if !f.watch(&waiter{n: n}) {
+		t.Fatal("watch: a pending future reported resolved")
+	}
+	resolve(1, nil)
+	if !n.told {
+		t.Fatal("the waiter was not told")
+	}
+	if n.peeked || n.closed {
+		t.Errorf("while its waiters were told, the future looked resolved (Peek %v, Done closed %v)", n.peeked, n.closed)
+	}
+	if r, ok := f.Peek(); !ok || r.Value != 1 {
+		t.Errorf("after resolve: Peek = %v, %v; want 1, true", r, ok)
+	}
+	select {
+	case <-f.Done():
+	default:
+		t.Error("after resolve: Done is not closed")
+	}
+	if f.watch(&waiter{n: n}) {
+		t.Error("watch: a resolved future took a waiter")
+	}
+}

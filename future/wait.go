@@ -6,7 +6,9 @@ import (
 )
 
 // A notifier is told when a future it watches resolves. notify runs on the
-// resolving goroutine, after the future's lock is released; it must not block.
+// resolving goroutine, after the future's lock is released and before the
+// future looks resolved to anyone else; it must not block, nor wait for the
+// future.
 type notifier interface {
 	notify(w *waiter)
 }
@@ -29,11 +31,12 @@ type waiter struct {
 }
 
 // watch adds w to f's waiters and reports true, or reports false and adds
-// nothing if f has already resolved.
+// nothing if f has already resolved (its result is set, and may be read
+// once watch has returned).
 func (f *Future[T]) watch(w *waiter) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.state.Load() == stateDone {
+	if f.state.Load() != statePending {
 		return false
 	}
 	w.prev, w.next = nil, f.waiters
@@ -50,7 +53,7 @@ func (f *Future[T]) watch(w *waiter) bool {
 func (f *Future[T]) unwatch(w *waiter) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.state.Load() == stateDone || (w.prev == nil && f.waiters != w) {
+	if f.state.Load() != statePending || (w.prev == nil && f.waiters != w) {
 		return
 	}
 	if w.prev != nil {

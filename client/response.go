@@ -318,8 +318,9 @@ func (r *Response) Cookies() []*http.Cookie {
 // WriteTo writes the body to w and returns the number of bytes written. For
 // a streamed response it copies the rest of the body through a pooled 32 KiB
 // buffer (a destination's own ReadFrom is not used: io.Discard's reads 8 KiB
-// at a time), without holding it in memory, and closes it: the body can be consumed
-// once, and a later [Response.Bytes] fails with [http.ErrBodyReadAfterClose].
+// at a time), without holding it in memory, and closes it: the body can be
+// consumed once, and a later [Response.Bytes] fails with
+// [http.ErrBodyReadAfterClose].
 // The maximum body size does not apply. [OnProgress] reports the copy as it
 // goes; [Session.Download] writes a body to a file and resumes it if cut.
 func (r *Response) WriteTo(w io.Writer) (int64, error) {

@@ -25,6 +25,10 @@ type rewinder struct {
 func (r *rewinder) claim() *rewoundBody {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.claimLocked()
+}
+
+func (r *rewinder) claimLocked() *rewoundBody {
 	r.gen++
 	return &rewoundBody{r: r, gen: r.gen}
 }
@@ -32,9 +36,9 @@ func (r *rewinder) claim() *rewoundBody {
 // body claims a new send and rewinds at once, so that a seek error is
 // returned here rather than by the first read.
 func (r *rewinder) body() (io.ReadCloser, error) {
-	b := r.claim()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	b := r.claimLocked()
 	if err := b.rewind(); err != nil {
 		return nil, err
 	}

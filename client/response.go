@@ -185,6 +185,9 @@ var copyBuffers = sync.Pool{New: func() any { b := make([]byte, copyBufferSize);
 // an HTTP/1 body read with a buffer larger than the connection's reads the
 // socket directly, and over HTTP/2 every read of 4 KiB or more sends the
 // server a window update, one write to the connection per read.
+//
+// The loop is io.CopyBuffer's: calling it would need wrappers to hide w's
+// ReadFrom and this method from it, two allocations per copy.
 func (b *streamBody) WriteTo(w io.Writer) (int64, error) {
 	bp := copyBuffers.Get().(*[]byte)
 	defer copyBuffers.Put(bp)

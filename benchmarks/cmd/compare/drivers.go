@@ -141,7 +141,7 @@ func netHTTP(discard, defaults bool) func(w *workload) (func(context.Context, st
 				return err
 			}
 			if discard {
-				return w.discardBody(resp.Body)
+				return w.discardBody(resp.StatusCode, resp.Body)
 			}
 			b, err := readSized(resp)
 			if err != nil {
@@ -332,11 +332,14 @@ func poolMap(w *workload) (func(context.Context, int, int, []time.Duration) erro
 	}, closer
 }
 
-// discardBody copies a streamed body to io.Discard, as net/http-discard
-// does, and closes it.
-func (w *workload) discardBody(body io.ReadCloser) error {
+// discardBody checks the status, copies a streamed body to io.Discard, as
+// net/http-discard does, and closes it.
+func (w *workload) discardBody(status int, body io.ReadCloser) error {
+	defer body.Close()
+	if status != http.StatusOK {
+		return fmt.Errorf("status %d", status)
+	}
 	n, err := io.Copy(io.Discard, body)
-	body.Close()
 	if err != nil {
 		return err
 	}
@@ -353,14 +356,11 @@ func restyDriver(discard bool) func(w *workload) (func(context.Context, string) 
 			if err != nil {
 				return err
 			}
-			if resp.StatusCode() != http.StatusOK {
-				if discard {
-					resp.RawBody().Close()
-				}
-				return fmt.Errorf("status %d", resp.StatusCode())
-			}
 			if discard {
-				return w.discardBody(resp.RawBody())
+				return w.discardBody(resp.StatusCode(), resp.RawBody())
+			}
+			if resp.StatusCode() != http.StatusOK {
+				return fmt.Errorf("status %d", resp.StatusCode())
 			}
 			return w.checkBody(len(resp.Body()))
 		}, func() {}
@@ -381,12 +381,11 @@ func reqDriver(discard bool) func(w *workload) (func(context.Context, string) er
 			if err != nil {
 				return err
 			}
-			if resp.StatusCode != http.StatusOK {
-				resp.Body.Close()
-				return fmt.Errorf("status %d", resp.StatusCode)
-			}
 			if discard {
-				return w.discardBody(resp.Body)
+				return w.discardBody(resp.StatusCode, resp.Body)
+			}
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("status %d", resp.StatusCode)
 			}
 			b, err := resp.ToBytes()
 			if err != nil {
@@ -416,11 +415,7 @@ func retryableDriver(discard bool) func(w *workload) (func(context.Context, stri
 				return err
 			}
 			if discard {
-				if resp.StatusCode != http.StatusOK {
-					resp.Body.Close()
-					return fmt.Errorf("status %d", resp.StatusCode)
-				}
-				return w.discardBody(resp.Body)
+				return w.discardBody(resp.StatusCode, resp.Body)
 			}
 			b, err := readSized(resp)
 			if err != nil {

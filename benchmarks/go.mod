@@ -8,6 +8,7 @@ require (
 	github.com/imroc/req/v3 v3.57.0
 	github.com/requests3/requests v0.0.0-00010101000000-000000000000
 	github.com/valyala/fasthttp v1.78.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (

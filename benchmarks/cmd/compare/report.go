@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -89,14 +90,54 @@ func summarize(samples []sample, d driver) stats {
 	return st
 }
 
-// sliceRatio is the median over the slices of a's throughput over b's,
-// each slice measured in the same round.
-func sliceRatio(a, b sample) float64 {
+// sliceRatios are a's throughput over b's in each slice, each pair
+// measured in the same round.
+func sliceRatios(a, b sample) []float64 {
 	var ratios []float64
 	for i := range min(len(a.SliceRPS), len(b.SliceRPS)) {
 		ratios = append(ratios, a.SliceRPS[i]/b.SliceRPS[i])
 	}
-	return median(ratios)
+	return ratios
+}
+
+// sliceRatio is the median of sliceRatios.
+func sliceRatio(a, b sample) float64 { return median(sliceRatios(a, b)) }
+
+// medianInterval is a confidence interval of at least 95% for the median
+// of the distribution v was drawn from, assuming nothing of its shape: the
+// kth smallest and the kth largest of v, with k the largest rank for which
+// the chance that fewer than k of len(v) draws fall below the median (a
+// binomial count with p = 1/2) is at most 2.5%. With fewer than six values
+// no such k exists, and ok is false.
+func medianInterval(v []float64) (lo, hi float64, ok bool) {
+	n := len(v)
+	// below is P(fewer than k draws fall below the median), for k = 1, 2, ...
+	k, below, term := 0, 0.0, math.Pow(0.5, float64(n)) // term: P(exactly i below), from i = 0
+	for i := 0; i < n; i++ {
+		if below+term > 0.025 {
+			break
+		}
+		below += term
+		k = i + 1
+		term = term * float64(n-i) / float64(i+1)
+	}
+	if k == 0 {
+		return 0, 0, false
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[k-1], s[n-k], true
+}
+
+// noise describes how far a ratio's interval reaches: "" if there is no
+// interval, else its bounds, and whether it reaches limit from the side of
+// ratio (so that the check against limit could go either way).
+func noise(ratios []float64, limit float64) (desc string, reaches bool) {
+	lo, hi, ok := medianInterval(ratios)
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf(" [%.2f–%.2f]", lo, hi), lo <= limit && limit <= hi
 }
 
 func writeHeader(w io.Writer, cfg runConfig) {
@@ -136,7 +177,10 @@ func writeTargets(w io.Writer, all []sample) {
 	fmt.Fprintf(w, "\n## Targets\n\n")
 	fmt.Fprintf(w, "Throughput ≥ %.2f× and allocations ≤ %.1f× the net/http counterpart, no more connections "+
 		"opened (warm-up included), and more requests/s than %s (their -discard drivers for a streamed body), "+
-		"each measured in the same rounds.\n\n",
+		"each measured in the same rounds. A ratio of throughputs is the median over the slices of the "+
+		"ratio within each slice's round; in brackets, a 95%% confidence interval for it (from the order "+
+		"statistics of the slices' ratios, at least six slices): a check missed whose interval reaches the "+
+		"limit is one this run cannot tell from a pass.\n\n",
 		minRPS, maxAllocs, strings.Join(peers, ", "))
 	byCase := map[string][]sample{}
 	var order []string
@@ -146,7 +190,7 @@ func writeTargets(w io.Writer, all []sample) {
 		}
 		byCase[s.Case] = append(byCase[s.Case], s)
 	}
-	failed := 0
+	failed, inNoise := 0, 0
 	for _, c := range order {
 		samples := byCase[c]
 		for _, name := range ours {
@@ -161,8 +205,15 @@ func writeTargets(w io.Writer, all []sample) {
 			base, _ := driverNamed(d.base)
 			bst := summarize(samples, base)
 			var miss []string
+			// noisy counts the throughput checks missed whose interval
+			// reaches the limit: this run cannot tell them from a pass.
+			noisy := 0
+			interval, reaches := noise(sliceRatios(st.sample, bst.sample), minRPS)
 			if st.rpsX < minRPS {
 				miss = append(miss, fmt.Sprintf("throughput %.2f×", st.rpsX))
+				if reaches {
+					noisy++
+				}
 			}
 			if st.allocsX > maxAllocs {
 				miss = append(miss, fmt.Sprintf("allocations %.2f×", st.allocsX))
@@ -176,8 +227,13 @@ func writeTargets(w io.Writer, all []sample) {
 					continue
 				}
 				if pst := summarize(samples, p); pst.ok {
-					if r := sliceRatio(st.sample, pst.sample); r <= 1 {
-						miss = append(miss, fmt.Sprintf("%.2f× the throughput of %s", r, peer))
+					ratios := sliceRatios(st.sample, pst.sample)
+					if r := median(ratios); r <= 1 {
+						desc, reaches := noise(ratios, 1)
+						miss = append(miss, fmt.Sprintf("%.2f×%s the throughput of %s", r, desc, peer))
+						if reaches {
+							noisy++
+						}
 					}
 				}
 			}
@@ -185,6 +241,10 @@ func writeTargets(w io.Writer, all []sample) {
 			if len(miss) > 0 {
 				verdict = "MISSED: " + strings.Join(miss, "; ")
 				failed++
+				if noisy == len(miss) {
+					verdict += " (within this run's noise)"
+					inNoise++
+				}
 			}
 			var ref string
 			for _, rn := range refs[name] {
@@ -194,14 +254,19 @@ func writeTargets(w io.Writer, all []sample) {
 						rd.name, rst.rpsX, name, sliceRatio(st.sample, rst.sample))
 				}
 			}
-			fmt.Fprintf(w, "- %s, %s: %.2f× throughput, %.2f× allocations: %s%s\n", c, name, st.rpsX, st.allocsX, verdict, ref)
+			fmt.Fprintf(w, "- %s, %s: %.2f×%s throughput, %.2f× allocations: %s%s\n", c, name, st.rpsX, interval, st.allocsX, verdict, ref)
 		}
 	}
 	if failed == 0 {
 		fmt.Fprintf(w, "\nEvery target holds.\n")
-	} else {
-		fmt.Fprintf(w, "\n%d targets missed.\n", failed)
+		return
 	}
+	fmt.Fprintf(w, "\n%d targets missed", failed)
+	if inNoise > 0 {
+		fmt.Fprintf(w, "; for %d of them every check missed was within this run's noise "+
+			"(the ratio's interval reaches the limit)", inNoise)
+	}
+	fmt.Fprintf(w, ".\n")
 }
 
 func cpuModel() string {

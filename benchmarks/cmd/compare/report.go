@@ -129,9 +129,9 @@ func medianInterval(v []float64) (lo, hi float64, ok bool) {
 	return s[k-1], s[n-k], true
 }
 
-// noise describes how far a ratio's interval reaches: "" if there is no
-// interval, else its bounds, and whether it reaches limit from the side of
-// ratio (so that the check against limit could go either way).
+// noise gives the bounds of the interval of ratios' median, for the
+// report ("" if there is none), and whether limit lies within them: then
+// this run cannot say on which side of limit the ratio is.
 func noise(ratios []float64, limit float64) (desc string, reaches bool) {
 	lo, hi, ok := medianInterval(ratios)
 	if !ok {

@@ -73,6 +73,7 @@ var drivers = []driver{
 	{name: "retryablehttp", base: "net/http", doer: retryableDriver(false)},
 	{name: "retryablehttp-discard", base: "net/http-discard", doer: retryableDriver(true)},
 	{name: "fasthttp", base: "net/http", h1: true, doer: fasthttpDriver},
+	{name: "session-over-fasthttp", base: "net/http", h1: true, doer: sessionOverFasthttp},
 }
 
 func driverNamed(name string) (driver, bool) {

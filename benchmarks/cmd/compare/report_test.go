@@ -7,7 +7,16 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// fasthttp's own, which outlive its clients: the cleaner of a
+		// client's host table, which stops once the table is empty,
+		// looking every second or more, and the default dialer's DNS
+		// cache cleaner, which runs for the life of the process.
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*Client).mCleaner"),
+		goleak.IgnoreTopFunction("github.com/valyala/fasthttp.(*TCPDialer).tcpAddrsClean"),
+	)
+}
 
 func TestMedianInterval(t *testing.T) {
 	seq := func(n int) []float64 {

@@ -239,17 +239,23 @@ func session(stream bool) func(w *workload) (func(context.Context, string) error
 				return w.checkBody(int(n))
 			}, s.Close
 		}
-		return func(ctx context.Context, url string) error {
-			resp, err := s.Get(ctx, url)
-			if err != nil {
-				return err
-			}
-			b, err := resp.Bytes()
-			if err != nil {
-				return err
-			}
-			return w.checkBody(len(b))
-		}, s.Close
+		return sessionGet(w, s), s.Close
+	}
+}
+
+// sessionGet sends a GET with s and takes the body in memory
+// (Response.Bytes).
+func sessionGet(w *workload, s *client.Session) func(context.Context, string) error {
+	return func(ctx context.Context, url string) error {
+		resp, err := s.Get(ctx, url)
+		if err != nil {
+			return err
+		}
+		b, err := resp.Bytes()
+		if err != nil {
+			return err
+		}
+		return w.checkBody(len(b))
 	}
 }
 

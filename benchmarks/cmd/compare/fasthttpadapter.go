@@ -19,20 +19,10 @@ import (
 func sessionOverFasthttp(w *workload) (func(context.Context, string) error, func()) {
 	fc := &fasthttp.Client{StreamResponseBody: true}
 	s := client.NewSession(client.WithTransport(fasthttpTransport{fc}))
-	return func(ctx context.Context, url string) error {
-			resp, err := s.Get(ctx, url)
-			if err != nil {
-				return err
-			}
-			b, err := resp.Bytes()
-			if err != nil {
-				return err
-			}
-			return w.checkBody(len(b))
-		}, func() {
-			s.Close()
-			fc.CloseIdleConnections()
-		}
+	return sessionGet(w, s), func() {
+		s.Close()
+		fc.CloseIdleConnections()
+	}
 }
 
 // fasthttpTransport sends a request with a fasthttp client, enough for the

@@ -147,6 +147,7 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 		}
 		return nil, c.error(lastURL(req, history), err)
 	}
+	yield := waitsForReadLoop(hresp)
 	if r.progress != nil {
 		watchProgress(hresp, r.progress, 0, hresp.ContentLength)
 	}
@@ -155,7 +156,7 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 	resp.maxBody = c.maxBody
 	resp.Attempts = int(c.attempts)
 	if c.stream {
-		x.body = streamBody{rc: r.decodeStream(hresp), ctx: ctx, cancel: cancel, http1: hresp.ProtoMajor == 1}
+		x.body = streamBody{rc: r.decodeStream(hresp), ctx: ctx, cancel: cancel, yield: yield}
 		resp.Body = &x.body
 	} else {
 		// Classify before cancel: after it, every error would look like
@@ -169,7 +170,7 @@ func (s *Session) do(ctx context.Context, r *Request, x *exchange, start time.Ti
 		if err != nil {
 			return nil, c.error(hresp.Request.URL, err)
 		}
-		if hresp.ProtoMajor == 1 {
+		if yield {
 			yieldToReadLoop()
 		}
 	}

@@ -99,6 +99,7 @@ func (s *Session) Protocols() Protocols { return s.cfg.protocols.orDefault() }
 type protoTransport struct {
 	protos Protocols
 	tcp    *http.Transport // HTTP/1.1 and HTTP/2 over TLS, HTTP/1.1 in the clear; nil if the set has neither
+	h1     *h1Transport    // plain HTTP/1.1 without a body (see h1Eligible); nil without HTTP1
 	h2c    *http.Transport // HTTP/2 in the clear; nil without H2C
 	h3     *h3Transport    // nil without HTTP3
 	gate   dialGate
@@ -110,6 +111,9 @@ func newProtoTransport(c *config) *protoTransport {
 	t.gate.idle = idleConnTimeout
 	if p&(HTTP1|HTTP2|H2C) != 0 {
 		base := newTransport(c)
+		if p&HTTP1 != 0 {
+			t.h1 = newH1Transport(base)
+		}
 		if p&(HTTP1|HTTP2) != 0 {
 			t.tcp = base
 			t.tcp.Protocols = new(http.Protocols)
@@ -150,6 +154,9 @@ func (t *protoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return t.gate.roundTrip(t.h2c, req)
 		}
 		if t.protos&HTTP1 != 0 {
+			if h1Eligible(req) {
+				return t.h1.RoundTrip(req)
+			}
 			return t.tcp.RoundTrip(req)
 		}
 	default:
@@ -178,6 +185,9 @@ func (t *protoTransport) CloseIdleConnections() {
 	}
 	if t.h2c != nil {
 		t.h2c.CloseIdleConnections()
+	}
+	if t.h1 != nil {
+		t.h1.CloseIdleConnections()
 	}
 	if t.h3 != nil {
 		t.h3.closeIdle()

@@ -159,7 +159,7 @@ type streamBody struct {
 	cancel func()
 	once   sync.Once
 	closed bool
-	http1  bool // its connection goes back to the idle pool once closed
+	yield  bool // see waitsForReadLoop
 }
 
 func (b *streamBody) Read(p []byte) (int, error) {
@@ -220,7 +220,7 @@ func (b *streamBody) Close() error {
 		b.closed = true
 		err = b.rc.Close()
 		b.cancel()
-		if b.http1 {
+		if b.yield {
 			yieldToReadLoop()
 		}
 	})
@@ -235,6 +235,20 @@ func (b *streamBody) Close() error {
 // loop (one P, or all of them busy), yielding lets the read loop run first
 // (docs/decisions.md, "The session yields after an HTTP/1 body").
 func yieldToReadLoop() { runtime.Gosched() }
+
+// waitsForReadLoop reports whether resp's connection goes back to the idle
+// pool only when net/http's read loop next runs, once its body is done
+// with: an HTTP/1 response with a body, read by net/http's transport. A
+// response without a body had its connection given back before it was
+// returned, and the session's own HTTP/1.1 transport (h1Transport) gives
+// it back on the reader's goroutine.
+func waitsForReadLoop(resp *http.Response) bool {
+	if resp.ProtoMajor != 1 || resp.Body == http.NoBody {
+		return false
+	}
+	_, own := resp.Body.(*h1Body)
+	return !own
+}
 
 // Close releases a streamed response: it closes the body and ends the
 // request's context. It is safe to call more than once, and does nothing for

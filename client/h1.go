@@ -56,9 +56,10 @@ type h1Conn struct {
 	lr     limitedReader // reads conn; limited while a response header is read
 	br     *bufio.Reader
 	bw     *bufio.Writer
-	used   bool        // it has carried a request before
-	idleAt time.Time   // when it last went idle
-	timer  *time.Timer // closes it once idle for the transport's idleTimeout
+	used   bool                   // it has carried a request before
+	trace  *httptrace.ClientTrace // of the request using it, if any
+	idleAt time.Time              // when it last went idle
+	timer  *time.Timer            // closes it once idle for the transport's idleTimeout
 }
 
 // newH1Transport returns an h1Transport that dials, times and limits its
@@ -179,7 +180,7 @@ func (t *h1Transport) try(ctx context.Context, req *http.Request, key string, tr
 		trace.GotConn(info)
 	}
 	reused := c.used
-	c.used = true
+	c.used, c.trace = true, trace
 	// Canceling ctx aborts what the connection is doing: a read or write
 	// blocked on it returns at once.
 	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(aLongTimeAgo) })
@@ -205,9 +206,8 @@ func (t *h1Transport) try(ctx context.Context, req *http.Request, key string, tr
 		}
 		return fail(err)
 	}
-	if trace != nil && trace.WroteRequest != nil {
-		trace.WroteRequest(httptrace.WroteRequestInfo{})
-	}
+	// Request.Write reported the header fields and the request's end to
+	// the trace itself.
 	if t.headerTimeout > 0 {
 		c.setReadDeadline(ctx, time.Now().Add(t.headerTimeout))
 	}
@@ -375,18 +375,38 @@ func (t *h1Transport) get(ctx context.Context, key string) (*h1Conn, error) {
 // release ends a request's use of c: back to the pool if keep allows and
 // the request was not canceled meanwhile, else closed.
 func (c *h1Conn) release(keep bool, stop func() bool) {
-	if !stop() {
-		keep = false // canceled: its deadline is spoiled
+	trace := c.trace
+	c.trace = nil
+	var err error
+	switch {
+	case !stop():
+		err = errCanceledConn // its deadline is spoiled
+	case !keep:
+		err = errNotKeptAlive
+	case c.br.Buffered() > 0:
+		err = errExtraBytes
+	default:
+		err = c.t.put(c)
 	}
-	if !keep || c.br.Buffered() > 0 {
+	if err != nil {
 		c.conn.Close()
-		return
 	}
-	c.t.put(c)
+	if trace != nil && trace.PutIdleConn != nil {
+		trace.PutIdleConn(err)
+	}
 }
 
-// put keeps c for another request, or closes it if the pool is full.
-func (t *h1Transport) put(c *h1Conn) {
+// Why a connection was not put back in the pool, for httptrace's
+// PutIdleConn.
+var (
+	errCanceledConn = errors.New("the request's context ended while it used the connection")
+	errNotKeptAlive = errors.New("the response or the request asked for the connection to be closed")
+	errExtraBytes   = errors.New("the server sent more than the response")
+	errPoolFull     = errors.New("too many idle connections")
+)
+
+// put keeps c for another request, or says why it cannot.
+func (t *h1Transport) put(c *h1Conn) error {
 	t.mu.Lock()
 	if t.idle == nil {
 		t.idle = make(map[string][]*h1Conn)
@@ -394,8 +414,7 @@ func (t *h1Transport) put(c *h1Conn) {
 	l := t.idle[c.key]
 	if len(l) >= t.maxIdlePerHost || t.nidle >= t.maxIdle {
 		t.mu.Unlock()
-		c.conn.Close()
-		return
+		return errPoolFull
 	}
 	c.idleAt = time.Now()
 	t.idle[c.key] = append(l, c)
@@ -406,6 +425,7 @@ func (t *h1Transport) put(c *h1Conn) {
 		c.timer.Reset(t.idleTimeout)
 	}
 	t.mu.Unlock()
+	return nil
 }
 
 // expire closes c when it has been idle for the transport's idle timeout.

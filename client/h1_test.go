@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -244,5 +245,41 @@ func TestPlainHTTP1HeaderTimeout(t *testing.T) {
 	_, err := s.Get(context.Background(), srv.URL)
 	if !errors.Is(err, client.ErrTimeout) || !strings.Contains(err.Error(), "awaiting response headers") {
 		t.Errorf("got %v, want ErrTimeout awaiting response headers", err)
+	}
+}
+
+// TestPlainHTTP1Trace checks that a caller's httptrace hooks hear of the
+// connection as they would from net/http's transport.
+func TestPlainHTTP1Trace(t *testing.T) {
+	srv, _ := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}))
+	s := client.NewSession()
+	defer s.Close()
+	for i := range 2 {
+		var events []string
+		var reused bool
+		ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+			GetConn:              func(string) { events = append(events, "GetConn") },
+			GotConn:              func(info httptrace.GotConnInfo) { events = append(events, "GotConn"); reused = info.Reused },
+			WroteRequest:         func(httptrace.WroteRequestInfo) { events = append(events, "WroteRequest") },
+			GotFirstResponseByte: func() { events = append(events, "GotFirstResponseByte") },
+			PutIdleConn: func(err error) {
+				if err != nil {
+					t.Errorf("PutIdleConn(%v)", err)
+				}
+				events = append(events, "PutIdleConn")
+			},
+		})
+		if _, err := s.Get(ctx, srv.URL); err != nil {
+			t.Fatal(err)
+		}
+		want := "GetConn GotConn WroteRequest GotFirstResponseByte PutIdleConn"
+		if got := strings.Join(events, " "); got != want {
+			t.Errorf("request %d: hooks %q, want %q", i, got, want)
+		}
+		if reused != (i > 0) {
+			t.Errorf("request %d: GotConnInfo.Reused = %v", i, reused)
+		}
 	}
 }

@@ -38,9 +38,9 @@ import (
 type h1Transport struct {
 	dial           func(ctx context.Context, network, addr string) (net.Conn, error)
 	headerTimeout  time.Duration // for the response's header, from the request's end; 0: none
-	maxIdlePerHost int
-	maxIdle        int
-	idleTimeout    time.Duration
+	maxIdlePerHost int           // as net/http's: 0 means its default, 2
+	maxIdle        int           // 0: no limit
+	idleTimeout    time.Duration // 0: no limit
 	maxHeaderBytes int64
 
 	mu    sync.Mutex // guards the fields below
@@ -353,7 +353,7 @@ func (t *h1Transport) get(ctx context.Context, key string) (*h1Conn, error) {
 		if c.timer != nil && !c.timer.Stop() {
 			continue // its idle time is up: the timer closes it
 		}
-		if time.Since(c.idleAt) > t.idleTimeout {
+		if t.idleTimeout > 0 && time.Since(c.idleAt) > t.idleTimeout {
 			c.conn.Close()
 			continue
 		}
@@ -412,16 +412,22 @@ func (t *h1Transport) put(c *h1Conn) error {
 		t.idle = make(map[string][]*h1Conn)
 	}
 	l := t.idle[c.key]
-	if len(l) >= t.maxIdlePerHost || t.nidle >= t.maxIdle {
+	perHost := t.maxIdlePerHost
+	if perHost == 0 {
+		perHost = http.DefaultMaxIdleConnsPerHost
+	}
+	if len(l) >= perHost || (t.maxIdle > 0 && t.nidle >= t.maxIdle) {
 		t.mu.Unlock()
 		return errPoolFull
 	}
 	c.idleAt = time.Now()
 	t.idle[c.key] = append(l, c)
 	t.nidle++
-	if c.timer == nil {
+	switch {
+	case t.idleTimeout <= 0:
+	case c.timer == nil:
 		c.timer = time.AfterFunc(t.idleTimeout, c.expire)
-	} else {
+	default:
 		c.timer.Reset(t.idleTimeout)
 	}
 	t.mu.Unlock()

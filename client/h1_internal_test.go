@@ -180,3 +180,45 @@ func servePipe(c net.Conn) {
 		}
 	}
 }
+
+// TestH1PoolLimits checks the per-host cap on idle connections, and that
+// an idle timeout of zero keeps them, as net/http's settings mean.
+func TestH1PoolLimits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var wg sync.WaitGroup
+		tr := &h1Transport{
+			dial: func(context.Context, string, string) (net.Conn, error) {
+				client, server := net.Pipe()
+				wg.Go(func() { servePipe(server) })
+				return client, nil
+			},
+			maxIdlePerHost: 1,
+			maxHeaderBytes: 1 << 20,
+		}
+		// Two requests at once need two connections.
+		var bodies []io.ReadCloser
+		for range 2 {
+			resp, err := tr.RoundTrip(get(t, "http://h.test/"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			bodies = append(bodies, resp.Body)
+		}
+		for _, b := range bodies {
+			if _, err := io.ReadAll(b); err != nil {
+				t.Fatal(err)
+			}
+			b.Close()
+		}
+		if n := tr.idleCount(); n != 1 {
+			t.Errorf("%d idle connections, want 1 (the per-host cap)", n)
+		}
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if n := tr.idleCount(); n != 1 {
+			t.Errorf("with no idle timeout, %d idle connections after an hour, want 1", n)
+		}
+		tr.CloseIdleConnections()
+		wg.Wait()
+	})
+}

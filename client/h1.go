@@ -192,6 +192,13 @@ func (t *h1Transport) try(ctx context.Context, req *http.Request, key string, tr
 		}
 		return nil, false, err
 	}
+	// again gives up c, which the server closed while it sat idle, for the
+	// request to be sent again on another connection.
+	again := func() (*http.Response, bool, error) {
+		stop()
+		c.conn.Close()
+		return nil, true, nil
+	}
 
 	err = req.Write(c.bw)
 	if err == nil {
@@ -199,10 +206,7 @@ func (t *h1Transport) try(ctx context.Context, req *http.Request, key string, tr
 	}
 	if err != nil {
 		if reused && ctx.Err() == nil {
-			// The server closed the idle connection before it was used.
-			stop()
-			c.conn.Close()
-			return nil, true, nil
+			return again() // closed before it was used
 		}
 		return fail(err)
 	}
@@ -214,11 +218,7 @@ func (t *h1Transport) try(ctx context.Context, req *http.Request, key string, tr
 	c.lr.n = t.maxHeaderBytes // what is read from here on, to the header's end
 	if _, err := c.br.Peek(1); err != nil {
 		if reused && ctx.Err() == nil && (errors.Is(err, io.EOF) || isConnReset(err)) {
-			// The server closed the idle connection as the request was
-			// written: nothing of it was read.
-			stop()
-			c.conn.Close()
-			return nil, true, nil
+			return again() // closed as the request was written: nothing of it was read
 		}
 		if err == io.EOF {
 			err = errServerClosedConn

@@ -11,6 +11,12 @@
 // neighbours in time on a machine whose load changes; the report gives
 // throughput ratios to net/http as medians over the slices.
 //
+// HTTP/1.1 is served by net/http's server. HTTP/2 is served by a server
+// of this command's own that answers from each connection's reading
+// goroutine (h2server.go): net/http's HTTP/2 server needs more processor
+// per request than the clients do, and with it the server set every
+// client's pace (-h2server net/http brings it back).
+//
 //	go run ./cmd/compare                               # the full comparison
 //	go run ./cmd/compare -n 5000 -sizes 1024 -protos h2 # a quicker one
 package main
@@ -51,6 +57,7 @@ func main() {
 		baseline = flag.String("baseline", "", "also run requests3's drivers from this `binary`, another build of this command (a baseline to compare a change with), named \"driver@base\" in the report")
 		profile  = flag.String("profile", "", "write CPU and allocation profiles of every measured run into this `dir`")
 		memRate  = flag.Int("memprofilerate", 0, "with -profile, record one allocation in `n` bytes (1: all; 0: the runtime's default, which leaves CPU profiles true)")
+		h2impl   = flag.String("h2server", "frames", "the HTTP/2 server: `frames` (answers from the connection's reading goroutine, cheap enough for the clients to set the pace) or net/http")
 		serveArg = flag.Bool("serve", false, "internal: run the server")
 		child    = flag.String("child", "", "internal: measure this driver")
 		certFile = flag.String("cert", "", "internal: certificate file")
@@ -65,7 +72,7 @@ func main() {
 	}
 	switch {
 	case *serveArg:
-		if err := serve(*certFile, *keyFile); err != nil {
+		if err := serve(*certFile, *keyFile, *h2impl); err != nil {
 			fmt.Fprintln(os.Stderr, "compare: server:", err)
 			os.Exit(1)
 		}
@@ -82,7 +89,10 @@ func main() {
 	}
 	cfg := runConfig{
 		n: *n, c: *conc, hosts: *hosts, slices: max(1, min(*nslices, *n)), warmup: *warmup, batch: *batch, timeout: *timeout,
-		pin: *pin && canPin(), profile: *profile, memRate: *memRate,
+		pin: *pin && canPin(), profile: *profile, memRate: *memRate, h2server: *h2impl,
+	}
+	if *h2impl != "frames" && *h2impl != "net/http" {
+		fatal(fmt.Errorf("-h2server %q: want frames or net/http", *h2impl))
 	}
 	for _, p := range strings.Split(*protos, ",") {
 		if p != "h1" && p != "h2" {
@@ -192,6 +202,7 @@ type runConfig struct {
 	pin                                bool
 	profile                            string
 	memRate                            int
+	h2server                           string
 	cases                              []testCase
 	drivers                            []driver
 }
@@ -223,7 +234,7 @@ func startServer(cfg runConfig, certFile, keyFile string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := command(cfg.pin, 1, self, "-serve", "-cert", certFile, "-key", keyFile)
+	cmd := command(cfg.pin, 1, self, "-serve", "-cert", certFile, "-key", keyFile, "-h2server", cfg.h2server)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

@@ -151,6 +151,7 @@ func writeHeader(w io.Writer, cfg runConfig) {
 	fmt.Fprintf(w, "- N=%d requests per driver (after %d warm-up) in %d interleaved slices, C=%d, H=%d hosts; %s\n",
 		cfg.n, cfg.warmup, cfg.slices, cfg.c, cfg.hosts, pin)
 	fmt.Fprintf(w, "- load average at the start: %s\n", loadAvg())
+	fmt.Fprintf(w, "- HTTP/2 server: %s\n", cfg.h2server)
 	fmt.Fprintf(w, "- ×: the ratio to the net/http counterpart (net/http for bodies in memory, net/http-discard for "+
 		"streamed bodies); for req/s, the median over the slices of the ratio within each slice's round\n")
 	fmt.Fprintf(w, "- server CPU %%: the server's CPU time during the driver's measured slices over their wall time; "+

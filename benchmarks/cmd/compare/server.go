@@ -48,15 +48,12 @@ type conns struct {
 // serve runs the load target until its standard input closes: GET /{n}
 // answers n bytes with a Content-Length. The data listeners bind to every
 // address, so 127.0.0.1 to 127.0.0.4 reach them on one port.
-func serve(certFile, keyFile string) error {
+func serve(certFile, keyFile, h2impl string) error {
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		return err
 	}
-	payload := make([]byte, maxBodySize)
-	for i := range payload {
-		payload[i] = 'a' + byte(i%26)
-	}
+	body := payload()
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
 		if err != nil || n < 0 || n > maxBodySize {
@@ -66,7 +63,7 @@ func serve(certFile, keyFile string) error {
 		h := w.Header()
 		h["Content-Type"] = []string{"application/octet-stream"}
 		h["Content-Length"] = []string{strconv.Itoa(n)}
-		w.Write(payload[:n])
+		w.Write(body[:n])
 	})
 	var n1, n2 atomic.Int64
 	counting := func(n *atomic.Int64) func(net.Conn, http.ConnState) {
@@ -89,17 +86,14 @@ func serve(certFile, keyFile string) error {
 		return err
 	}
 	s1 := &http.Server{Handler: handler, ConnState: counting(&n1), ReadHeaderTimeout: 10 * time.Second}
-	s2 := &http.Server{
-		Handler:           handler,
-		ConnState:         counting(&n2),
-		ReadHeaderTimeout: 10 * time.Second,
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}},
-	}
 	ctl := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(conns{H1: n1.Load(), H2: n2.Load(), CPUNs: cpuTime().Nanoseconds()})
 	})}
 	go s1.Serve(l1)
-	go s2.ServeTLS(l2, "", "")
+	stop2, err := serveH2(h2impl, l2, cert, handler, counting(&n2), &n2)
+	if err != nil {
+		return err
+	}
 	go ctl.Serve(lc)
 	port := func(l net.Listener) int { return l.Addr().(*net.TCPAddr).Port }
 	if err := json.NewEncoder(os.Stdout).Encode(serverInfo{H1: port(l1), H2: port(l2), Ctl: port(lc)}); err != nil {
@@ -115,9 +109,53 @@ func serve(certFile, keyFile string) error {
 	case <-time.After(maxServerLife):
 	}
 	s1.Close()
-	s2.Close()
+	stop2()
 	ctl.Close()
 	return nil
+}
+
+// serveH2 serves HTTP/2 over TLS on l with the implementation named impl
+// (see the -h2server flag), counting connections in n, until the func it
+// returns is called.
+func serveH2(impl string, l net.Listener, cert tls.Certificate, h http.Handler,
+	state func(net.Conn, http.ConnState), n *atomic.Int64) (stop func(), err error) {
+	switch impl {
+	case "frames":
+		s := &h2Server{
+			tls:      &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2"}},
+			payload:  payload(),
+			accepted: n,
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.serve(l)
+		}()
+		return func() {
+			l.Close()
+			<-done
+			s.close()
+		}, nil
+	case "net/http":
+		s := &http.Server{
+			Handler:           h,
+			ConnState:         state,
+			ReadHeaderTimeout: 10 * time.Second,
+			TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}},
+		}
+		go s.ServeTLS(l, "", "")
+		return func() { s.Close() }, nil
+	}
+	return nil, fmt.Errorf("-h2server %q: want frames or net/http", impl)
+}
+
+// payload is the bytes bodies are cut from.
+func payload() []byte {
+	p := make([]byte, maxBodySize)
+	for i := range p {
+		p[i] = 'a' + byte(i%26)
+	}
+	return p
 }
 
 // writeCert writes a self-signed certificate for 127.0.0.1 to 127.0.0.4

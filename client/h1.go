@@ -62,15 +62,17 @@ type h1Conn struct {
 	timer  *time.Timer            // closes it once idle for the transport's idleTimeout
 }
 
-// newH1Transport returns an h1Transport that dials, times and limits its
-// connections as base does.
-func newH1Transport(base *http.Transport) *h1Transport {
+// newH1Transport returns an h1Transport that dials with dial, and times
+// and limits its connections as base does. Its connections never carry
+// HTTP/2, so dial is the session's own and not base's, which wraps them
+// for HTTP/2 (see batchConn).
+func newH1Transport(base *http.Transport, dial DialFunc) *h1Transport {
 	maxHeader := base.MaxResponseHeaderBytes
 	if maxHeader <= 0 {
 		maxHeader = 10 << 20 // net/http's default
 	}
 	return &h1Transport{
-		dial:           base.DialContext,
+		dial:           dial,
 		headerTimeout:  base.ResponseHeaderTimeout,
 		maxIdlePerHost: base.MaxIdleConnsPerHost,
 		maxIdle:        base.MaxIdleConns,

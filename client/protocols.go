@@ -112,7 +112,7 @@ func newProtoTransport(c *config) *protoTransport {
 	if p&(HTTP1|HTTP2|H2C) != 0 {
 		base := newTransport(c)
 		if p&HTTP1 != 0 {
-			t.h1 = newH1Transport(base)
+			t.h1 = newH1Transport(base, c.dialer())
 		}
 		if p&(HTTP1|HTTP2) != 0 {
 			t.tcp = base
@@ -127,6 +127,10 @@ func newProtoTransport(c *config) *protoTransport {
 			t.h2c = base.Clone()
 			t.h2c.Protocols = new(http.Protocols)
 			t.h2c.Protocols.SetUnencryptedHTTP2(true)
+			batchH2(t.h2c)
+		}
+		if t.tcp != nil {
+			batchH2(t.tcp)
 		}
 	}
 	if p&HTTP3 != 0 {

@@ -106,7 +106,7 @@ func newTransport(c *config) *http.Transport {
 	return &http.Transport{
 		Proxy:                 proxyFromContext,
 		GetProxyConnectHeader: proxyConnectHeader,
-		DialContext:           boundConnect(boundDial(c.dial, c.timeouts.Connect), c.timeouts.Connect),
+		DialContext:           batchingDial(c.dialer()),
 		TLSClientConfig:       tlsConfig,
 		TLSHandshakeTimeout:   c.timeouts.Connect,
 		ResponseHeaderTimeout: c.timeouts.Header,
@@ -121,6 +121,12 @@ func newTransport(c *config) *http.Transport {
 
 		OnProxyConnectResponse: checkProxyConnect,
 	}
+}
+
+// dialer returns how the session's transports open connections: with the
+// session's dialer, bounded by the connect timeout.
+func (c *config) dialer() DialFunc {
+	return boundConnect(boundDial(c.dial, c.timeouts.Connect), c.timeouts.Connect)
 }
 
 // Close releases the session's idle connections, and its HTTP/3

@@ -28,6 +28,14 @@ import (
 // theirs, and then writes the buffer with one system call. gRPC's HTTP/2
 // transport batches its writes the same way.
 //
+// That turn is a cost where there is nothing to batch: one request at a
+// time per connection, a round trip apart. So once loneBatches batches in
+// a row have held one write each, a write that finds nothing being sent
+// goes to the connection at once, on the writer's goroutine, as it would
+// without batching; a write that finds one under way waits in the buffer,
+// and a batch of two or more brings batching back (one write in
+// probeEvery goes to the flusher anyway, to find out).
+//
 // Until batching is switched on (by batchH2, when TLS negotiates HTTP/2
 // or the h2c transport hands the connection over), every call goes
 // straight to the connection: HTTP/1.1 writes one request at a time per
@@ -41,6 +49,10 @@ type batchConn struct {
 	buf     []byte    // written and not yet sent
 	spare   []byte    // the buffer being sent, for reuse
 	kicked  bool      // the flusher has been told there is something to send
+	busy    bool      // a write to the connection is under way
+	writes  int       // writes in buf
+	lone    int       // batches in a row that held one write
+	direct  int       // writes sent at once since the last one left to the flusher
 	err     error     // the first write error, or net.ErrClosed once closed
 	closed  bool
 	kick    chan struct{} // wakes the flusher; one token at most
@@ -57,6 +69,14 @@ const (
 	batchSmall = 16 << 10
 	// batchKeep is the largest buffer kept for the next batch.
 	batchKeep = 64 << 10
+	// After loneBatches batches in a row that held one write each, writes
+	// go to the connection at once, on the writer's goroutine, when
+	// nothing else is being sent: requests sent one after another have
+	// nothing to share a write with, and the flusher's turn only delays
+	// them. One write in probeEvery still goes to the flusher, to see
+	// whether others now join it.
+	loneBatches = 4
+	probeEvery  = 32
 	// closeLinger bounds how long Close waits for what is still unsent:
 	// the TLS close alert and HTTP/2's last frames, which are a courtesy.
 	closeLinger = 250 * time.Millisecond
@@ -100,7 +120,23 @@ func (c *batchConn) Write(p []byte) (int, error) {
 		c.mu.Unlock()
 		return 0, err
 	}
+	if c.lone >= loneBatches && c.direct < probeEvery && !c.busy && len(c.buf) == 0 {
+		c.direct++
+		c.busy = true
+		c.mu.Unlock()
+		n, err := c.Conn.Write(p)
+		c.mu.Lock()
+		c.busy = false
+		if err != nil {
+			c.fail(err)
+		}
+		c.room.Broadcast()
+		c.mu.Unlock()
+		return n, err
+	}
+	c.direct = 0
 	c.buf = append(c.buf, p...)
+	c.writes++
 	wake := !c.kicked
 	c.kicked = true
 	c.mu.Unlock()
@@ -108,6 +144,17 @@ func (c *batchConn) Write(p []byte) (int, error) {
 		c.kick <- struct{}{}
 	}
 	return len(p), nil
+}
+
+// fail records err as the connection's and closes it, so that its reader
+// stops too, as a writer that saw the error would have seen to. c.mu is
+// held.
+func (c *batchConn) fail(err error) {
+	if c.err == nil {
+		c.err = err
+	}
+	c.room.Broadcast()
+	c.Conn.Close()
 }
 
 // ReadFrom copies r to the connection, letting a TCP connection not yet
@@ -155,15 +202,25 @@ func (c *batchConn) flush() {
 	}
 }
 
-// send writes buf and reports whether the connection is still usable. A
-// failed write fails the connection: the error goes to the next write, and
-// the connection is closed so that its reader stops too, as a writer
-// that saw the error would have seen to.
+// send writes buf, once no write of a writer's own is under way, and
+// reports whether the connection is still usable. A failed write fails
+// the connection: the error goes to the next write.
 func (c *batchConn) send() bool {
 	c.mu.Lock()
+	for c.busy {
+		c.room.Wait()
+	}
 	b := c.buf
 	c.buf, c.spare = c.spare[:0], nil
 	c.kicked = false
+	switch {
+	case c.writes == 1:
+		c.lone++
+	case c.writes > 1:
+		c.lone = 0
+	}
+	c.writes = 0
+	c.busy = len(b) > 0
 	c.room.Broadcast()
 	c.mu.Unlock()
 	var err error
@@ -172,17 +229,15 @@ func (c *batchConn) send() bool {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.busy = false
 	if cap(b) <= batchKeep {
 		c.spare = b[:0]
 	}
 	if err != nil {
-		if c.err == nil {
-			c.err = err
-		}
-		c.room.Broadcast()
-		c.Conn.Close()
+		c.fail(err)
 		return false
 	}
+	c.room.Broadcast()
 	return true
 }
 

@@ -34,6 +34,14 @@ func newHeldConn() *heldConn {
 	return &heldConn{entered: make(chan []byte), release: make(chan error)}
 }
 
+// newBatching returns a batching connection over a heldConn.
+func newBatching() (*batchConn, *heldConn) {
+	hc := newHeldConn()
+	c := &batchConn{Conn: hc}
+	c.batch()
+	return c, hc
+}
+
 func (c *heldConn) Write(p []byte) (int, error) {
 	c.entered <- bytes.Clone(p)
 	if err := <-c.release; err != nil {
@@ -57,6 +65,15 @@ func (c *heldConn) isClosed() bool {
 
 func (c *heldConn) SetWriteDeadline(time.Time) error { return nil }
 
+// expect checks that the next write sent is want, and lets it through.
+func (c *heldConn) expect(t *testing.T, want string) {
+	t.Helper()
+	if got := <-c.entered; string(got) != want {
+		t.Fatalf("sent %q, want %q", got, want)
+	}
+	c.release <- nil
+}
+
 // close closes bc, over c, letting every write left through.
 func (c *heldConn) close(bc *batchConn) error {
 	go func() {
@@ -72,9 +89,7 @@ func (c *heldConn) close(bc *batchConn) error {
 // is busy sending goes out in one write, in order.
 func TestBatchConnCoalesces(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		hc := newHeldConn()
-		c := &batchConn{Conn: hc}
-		c.batch()
+		c, hc := newBatching()
 		if _, err := c.Write([]byte("a")); err != nil {
 			t.Fatal(err)
 		}
@@ -97,13 +112,95 @@ func TestBatchConnCoalesces(t *testing.T) {
 	})
 }
 
+// writeAsync writes p to c from a goroutine of its own, and returns a
+// channel that receives Write's error.
+func writeAsync(c *batchConn, p string) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Write([]byte(p))
+		done <- err
+	}()
+	return done
+}
+
+// loneWrites brings c, over hc, to where its batches have held one write
+// each loneBatches times in a row.
+func loneWrites(c *batchConn, hc *heldConn) {
+	for range loneBatches {
+		c.Write([]byte("x"))
+		<-hc.entered
+		hc.release <- nil
+		synctest.Wait() // the flusher is done with it
+	}
+}
+
+// directWrite writes p to c and checks that Write waits for the connection
+// to take it: that it was sent at once, not left to the flusher.
+func directWrite(t *testing.T, c *batchConn, hc *heldConn, p string) {
+	t.Helper()
+	done := writeAsync(c, p)
+	if got := <-hc.entered; string(got) != p {
+		t.Fatalf("sent %q, want %q", got, p)
+	}
+	synctest.Wait()
+	select {
+	case <-done:
+		t.Fatalf("Write(%q) returned before the connection took it", p)
+	default:
+	}
+	hc.release <- nil
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBatchConnLone checks that once batches hold one write each, writes
+// go to the connection on the writer's goroutine, and that batching comes
+// back when writes pile up behind one.
+func TestBatchConnLone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, hc := newBatching()
+		loneWrites(c, hc)
+		directWrite(t, c, hc, "a")
+
+		held := writeAsync(c, "b") // sent at once, and held
+		<-hc.entered
+		c.Write([]byte("c")) // the connection is busy: both wait together
+		c.Write([]byte("d"))
+		hc.release <- nil
+		<-held
+		hc.expect(t, "cd")
+
+		// Batching again: a write returns before the connection takes it.
+		synctest.Wait()
+		c.Write([]byte("e"))
+		hc.expect(t, "e")
+		hc.close(c)
+	})
+}
+
+// TestBatchConnProbe checks that among writes sent at once, one in
+// probeEvery still goes to the flusher.
+func TestBatchConnProbe(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, hc := newBatching()
+		loneWrites(c, hc)
+		for range probeEvery {
+			directWrite(t, c, hc, "a")
+		}
+		c.Write([]byte("probe")) // returns at once
+		hc.expect(t, "probe")
+		synctest.Wait()
+		directWrite(t, c, hc, "a") // the probe found no company
+		hc.close(c)
+	})
+}
+
 // TestBatchConnWriteError checks that a failed send fails the writes that
 // follow and closes the connection, so that its reader stops too.
 func TestBatchConnWriteError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		hc := newHeldConn()
-		c := &batchConn{Conn: hc}
-		c.batch()
+		c, hc := newBatching()
 		c.Write([]byte("a"))
 		<-hc.entered
 		boom := errors.New("boom")
@@ -166,9 +263,7 @@ func TestBatchConnCloseStuck(t *testing.T) {
 // unsent, and goes on once they are sent.
 func TestBatchConnBound(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		hc := newHeldConn()
-		c := &batchConn{Conn: hc}
-		c.batch()
+		c, hc := newBatching()
 		c.Write([]byte("a"))
 		<-hc.entered // the flusher is busy
 		c.Write(make([]byte, batchMax))

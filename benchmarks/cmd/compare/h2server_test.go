@@ -32,7 +32,7 @@ func TestH2Server(t *testing.T) {
 		t.Fatal(err)
 	}
 	var accepted atomic.Int64
-	stop, err := serveH2("frames", ln, cert, nil, nil, &accepted)
+	stop, err := serveH2("frames", ln, cert, nil, payload(), &accepted)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,13 +66,6 @@ func serve(certFile, keyFile, h2impl string) error {
 		w.Write(body[:n])
 	})
 	var n1, n2 atomic.Int64
-	counting := func(n *atomic.Int64) func(net.Conn, http.ConnState) {
-		return func(_ net.Conn, s http.ConnState) {
-			if s == http.StateNew {
-				n.Add(1)
-			}
-		}
-	}
 	l1, err := net.Listen("tcp", "0.0.0.0:0")
 	if err != nil {
 		return err
@@ -85,12 +78,12 @@ func serve(certFile, keyFile, h2impl string) error {
 	if err != nil {
 		return err
 	}
-	s1 := &http.Server{Handler: handler, ConnState: counting(&n1), ReadHeaderTimeout: 10 * time.Second}
+	s1 := &http.Server{Handler: handler, ConnState: countNew(&n1), ReadHeaderTimeout: 10 * time.Second}
 	ctl := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(conns{H1: n1.Load(), H2: n2.Load(), CPUNs: cpuTime().Nanoseconds()})
 	})}
 	go s1.Serve(l1)
-	stop2, err := serveH2(h2impl, l2, cert, handler, counting(&n2), &n2)
+	stop2, err := serveH2(h2impl, l2, cert, handler, body, &n2)
 	if err != nil {
 		return err
 	}
@@ -114,16 +107,25 @@ func serve(certFile, keyFile, h2impl string) error {
 	return nil
 }
 
+// countNew returns a ConnState hook counting new connections in n.
+func countNew(n *atomic.Int64) func(net.Conn, http.ConnState) {
+	return func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			n.Add(1)
+		}
+	}
+}
+
 // serveH2 serves HTTP/2 over TLS on l with the implementation named impl
-// (see the -h2server flag), counting connections in n, until the func it
+// (see the -h2server flag): net/http's with h, or the frame server with
+// bodies cut from body. It counts connections in n, until the func it
 // returns is called.
-func serveH2(impl string, l net.Listener, cert tls.Certificate, h http.Handler,
-	state func(net.Conn, http.ConnState), n *atomic.Int64) (stop func(), err error) {
+func serveH2(impl string, l net.Listener, cert tls.Certificate, h http.Handler, body []byte, n *atomic.Int64) (stop func(), err error) {
 	switch impl {
 	case "frames":
 		s := &h2Server{
 			tls:      &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2"}},
-			payload:  payload(),
+			payload:  body,
 			accepted: n,
 		}
 		done := make(chan struct{})
@@ -139,7 +141,7 @@ func serveH2(impl string, l net.Listener, cert tls.Certificate, h http.Handler,
 	case "net/http":
 		s := &http.Server{
 			Handler:           h,
-			ConnState:         state,
+			ConnState:         countNew(n),
 			ReadHeaderTimeout: 10 * time.Second,
 			TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}},
 		}

@@ -28,6 +28,14 @@ import (
 // theirs, and then writes the buffer with one system call. gRPC's HTTP/2
 // transport batches its writes the same way.
 //
+// Waiting for every goroutine ready to run can hold the first writes of a
+// batch back for long: when the goroutines are the callers reading large
+// bodies, the requests wait while each caller copies its body, and the
+// server answers the whole batch at once, late and in one burst. So the
+// write that brings a batch to batchWrites writes sends it at once on its
+// own goroutine, if nothing is being sent, and the flusher sends what
+// follows.
+//
 // That turn is a cost where there is nothing to batch: one request at a
 // time per connection, a round trip apart. So once loneBatches batches in
 // a row have held one write each, a write that finds nothing being sent
@@ -67,6 +75,10 @@ const (
 	// batchSmall is the size below which the flusher yields once before
 	// writing, for more to arrive; a larger batch is written at once.
 	batchSmall = 16 << 10
+	// batchWrites is how many writes make a batch worth sending without
+	// waiting for more: the writer that brings a batch to it sends the
+	// batch itself, if nothing is being sent.
+	batchWrites = 16
 	// batchKeep is the largest buffer kept for the next batch.
 	batchKeep = 64 << 10
 	// After loneBatches batches in a row that held one write each, writes
@@ -137,6 +149,18 @@ func (c *batchConn) Write(p []byte) (int, error) {
 	c.direct = 0
 	c.buf = append(c.buf, p...)
 	c.writes++
+	if c.writes >= batchWrites && !c.busy {
+		// Enough to share one system call: send it now rather than hold
+		// the first writes back while the flusher waits for its turn. The
+		// flusher, already told, sends whatever follows.
+		ok := c.sendLocked()
+		err := c.err
+		c.mu.Unlock()
+		if !ok {
+			return 0, err
+		}
+		return len(p), nil
+	}
 	wake := !c.kicked
 	c.kicked = true
 	c.mu.Unlock()
@@ -207,12 +231,20 @@ func (c *batchConn) flush() {
 // the connection: the error goes to the next write.
 func (c *batchConn) send() bool {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	for c.busy {
 		c.room.Wait()
 	}
+	c.kicked = false
+	return c.sendLocked()
+}
+
+// sendLocked writes buf and reports whether the connection is still
+// usable. c.mu is held, and released during the write; no other write to
+// the connection is under way.
+func (c *batchConn) sendLocked() bool {
 	b := c.buf
 	c.buf, c.spare = c.spare[:0], nil
-	c.kicked = false
 	switch {
 	case c.writes == 1:
 		c.lone++
@@ -228,7 +260,6 @@ func (c *batchConn) send() bool {
 		_, err = c.Conn.Write(b)
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.busy = false
 	if cap(b) <= batchKeep {
 		c.spare = b[:0]

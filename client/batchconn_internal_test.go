@@ -292,6 +292,80 @@ func TestBatchConnBound(t *testing.T) {
 	})
 }
 
+// TestBatchConnFullBatch checks that the write that brings a batch to
+// batchWrites writes sends it, on the writer's goroutine, when the flusher
+// has been told but has not yet had its turn.
+func TestBatchConnFullBatch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, hc := newBatching()
+		c.mu.Lock()
+		c.kicked = true // as if told of an earlier write: the writes below do not wake it
+		c.mu.Unlock()
+		var want strings.Builder
+		for i := range batchWrites - 1 {
+			p := fmt.Sprint(i % 10)
+			want.WriteString(p)
+			if _, err := c.Write([]byte(p)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		synctest.Wait()
+		select {
+		case got := <-hc.entered:
+			t.Fatalf("sent %q with %d writes in the batch, before it held %d", got, batchWrites-1, batchWrites)
+		default:
+		}
+		want.WriteString("!")
+		done := writeAsync(c, "!")
+		if got := <-hc.entered; string(got) != want.String() {
+			t.Fatalf("the full batch went out as %q, want %q in one write", got, want.String())
+		}
+		synctest.Wait()
+		select {
+		case <-done:
+			t.Fatal("the write that filled the batch returned before the batch was sent: the flusher sent it")
+		default:
+		}
+		hc.release <- nil
+		if err := <-done; err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+		if _, err := c.Write([]byte("z")); err != nil {
+			t.Fatal(err)
+		}
+		if err := hc.close(c); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+}
+
+// TestBatchConnFullBatchError checks that a failed send of a full batch
+// fails the write that made it, and the connection.
+func TestBatchConnFullBatchError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, hc := newBatching()
+		c.mu.Lock()
+		c.kicked = true
+		c.mu.Unlock()
+		for range batchWrites - 1 {
+			c.Write([]byte("x"))
+		}
+		done := writeAsync(c, "x")
+		<-hc.entered
+		hc.release <- io.ErrClosedPipe
+		if err := <-done; !errors.Is(err, io.ErrClosedPipe) {
+			t.Errorf("Write whose batch failed = %v, want %v", err, io.ErrClosedPipe)
+		}
+		if !hc.isClosed() {
+			t.Error("the connection is still open after a failed send")
+		}
+		if _, err := c.Write([]byte("y")); !errors.Is(err, io.ErrClosedPipe) {
+			t.Errorf("Write after the failure = %v, want %v", err, io.ErrClosedPipe)
+		}
+		hc.close(c)
+	})
+}
+
 // TestBatchConnDirect checks that a connection not switched to batching
 // writes at once, and hands ReadFrom to the connection it wraps.
 func TestBatchConnDirect(t *testing.T) {

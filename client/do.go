@@ -336,6 +336,14 @@ func (c *call) attempt(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, classifyConn(req.Context(), err, c.conn.failed())
 	}
+	if err := req.Context().Err(); err != nil {
+		// The call ended while its response was on the way, and a
+		// transport may still hand that response over: an HTTP/3 server
+		// can answer an upload whose stream the cancelation cut short,
+		// and the answer is not the upload's. The call fails as it ended.
+		resp.Body.Close()
+		return nil, classify(req.Context(), err)
+	}
 	if c.s.jar != nil {
 		if cookies := resp.Cookies(); len(cookies) > 0 {
 			c.s.jar.SetCookies(req.URL, cookies)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/requests3/requests/client"
+	"github.com/requests3/requests/client/clienttest"
 )
 
 // gotBody is what bodyHandler saw of a request body.
@@ -190,6 +191,36 @@ func TestUploadCanceled(t *testing.T) {
 				}
 			case <-time.After(10 * time.Second):
 				t.Fatal("the upload did not stop")
+			}
+		}
+	})
+}
+
+// TestResponseAfterCancel checks that a response the transport hands over
+// after the call's context ended is not the call's result: the call fails
+// with the context's error, and the response's body is closed. Over HTTP/3
+// that happens when a server answers an upload the cancelation cut short.
+func TestResponseAfterCancel(t *testing.T) {
+	verifyNoLeaks(t)
+	eachProto3(t, http.HandlerFunc(bodyHandler), func(t *testing.T, srv server) {
+		for _, stream := range []bool{false, true} {
+			ctx, cancel := context.WithCancel(context.Background())
+			// The middleware runs outside CheckClosed's, so the body it
+			// hands over is the one CheckClosed watches.
+			late := func(next http.RoundTripper) http.RoundTripper {
+				return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+					resp, err := next.RoundTrip(req)
+					cancel() // as if the caller gave up while the response was on its way
+					return resp, err
+				})
+			}
+			s := srv.session(t, client.WithMiddleware(late), clienttest.CheckClosed(t))
+			resp, err := s.Post(ctx, srv.URL, client.Body(strings.NewReader("payload")), client.Stream(stream))
+			if !errors.Is(err, context.Canceled) || resp != nil {
+				t.Errorf("stream %v: got %v, %v; want no response and context.Canceled", stream, resp, err)
+			}
+			if resp != nil {
+				resp.Close()
 			}
 		}
 	})

@@ -69,7 +69,11 @@ func TestRawReplyOverHTTP2ResetsTheStream(t *testing.T) {
 }
 
 func TestWaitClosed(t *testing.T) {
-	each(t, clienttest.Script{"/big": {{Body: strings.Repeat("x", 1<<20)}}}, func(t *testing.T, srv *clienttest.Server, _ string) {
+	// The body is larger than what an HTTP/2 client lets a stream send
+	// before it reads (4 MiB), so that the stream is still open when the
+	// session closes its idle connections: a body the client had received
+	// whole would leave the connection idle, and closed.
+	each(t, clienttest.Script{"/big": {{Body: strings.Repeat("x", 8<<20)}}}, func(t *testing.T, srv *clienttest.Server, _ string) {
 		s := srv.Session()
 		resp, err := s.Get(context.Background(), srv.URL+"/big", client.Stream(true))
 		if err != nil {

@@ -216,8 +216,9 @@ func TestResponseAfterCancel(t *testing.T) {
 			}
 			s := srv.session(t, client.WithMiddleware(late), clienttest.CheckClosed(t))
 			resp, err := s.Post(ctx, srv.URL, client.Body(strings.NewReader("payload")), client.Stream(stream))
-			if !errors.Is(err, context.Canceled) || resp != nil {
-				t.Errorf("stream %v: got %v, %v; want no response and context.Canceled", stream, resp, err)
+			var re *client.RequestError
+			if !errors.Is(err, context.Canceled) || !errors.As(err, &re) || resp != nil {
+				t.Errorf("stream %v: got %v, %v; want no response and a *RequestError for context.Canceled", stream, resp, err)
 			}
 			if resp != nil {
 				resp.Close()

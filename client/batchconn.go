@@ -153,12 +153,12 @@ func (c *batchConn) Write(p []byte) (int, error) {
 		// Enough to share one system call: send it now rather than hold
 		// the first writes back while the flusher waits for its turn. The
 		// flusher, already told, sends whatever follows.
-		ok := c.sendLocked()
-		err := c.err
-		c.mu.Unlock()
-		if !ok {
+		if !c.sendLocked() {
+			err := c.err
+			c.mu.Unlock()
 			return 0, err
 		}
+		c.mu.Unlock()
 		return len(p), nil
 	}
 	wake := !c.kicked

@@ -63,8 +63,8 @@ var drivers = []driver{
 	{name: "net/http-defaults-discard", base: "net/http-discard", doer: netHTTP(true, true)},
 	{name: "session", base: "net/http", doer: session(false)},
 	{name: "session-stream", base: "net/http-discard", doer: session(true)},
-	{name: "net/http-batch", base: "net/http", run: netHTTPBatch},
-	{name: "pool-gather", base: "net/http", run: poolGather},
+	{name: "net/http-batch", base: "net/http", run: batched(netHTTP(false, false))},
+	{name: "pool-gather", base: "net/http-batch", run: poolGather},
 	{name: "pool-map", base: "net/http", run: poolMap},
 	{name: "resty", base: "net/http", doer: restyDriver(false)},
 	{name: "resty-discard", base: "net/http-discard", doer: restyDriver(true)},
@@ -72,6 +72,9 @@ var drivers = []driver{
 	{name: "req-discard", base: "net/http-discard", doer: reqDriver(true)},
 	{name: "retryablehttp", base: "net/http", doer: retryableDriver(false)},
 	{name: "retryablehttp-discard", base: "net/http-discard", doer: retryableDriver(true)},
+	{name: "resty-batch", base: "net/http-batch", run: batched(restyDriver(false))},
+	{name: "req-batch", base: "net/http-batch", run: batched(reqDriver(false))},
+	{name: "retryablehttp-batch", base: "net/http-batch", run: batched(retryableDriver(false))},
 	{name: "fasthttp", base: "net/http", h1: true, doer: fasthttpDriver},
 	{name: "session-over-fasthttp", base: "net/http", h1: true, doer: sessionOverFasthttp},
 }
@@ -148,6 +151,7 @@ func netHTTP(discard, defaults bool) func(w *workload) (func(context.Context, st
 			if err != nil {
 				return err
 			}
+			keep(ctx, resp, b)
 			return w.checkBody(len(b))
 		}
 		return do, t.CloseIdleConnections
@@ -166,55 +170,58 @@ func tunedTransport(w *workload) *http.Transport {
 	}
 }
 
-// getSized sends a GET with hc and reads the body as readSized does.
-func getSized(ctx context.Context, hc *http.Client, url string) (*http.Response, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	body, err := readSized(resp)
-	return resp, body, err
+// A batch holds the responses of the requests sent in it, with their
+// bodies, until the last of them is in: what a program holds that sends
+// its requests in batches and wants each batch's responses together, as
+// async.Gather hands them back. A driver sending in a batch hands it its
+// responses with keep.
+type batch struct {
+	n    atomic.Int64
+	kept []kept
 }
 
-// netHTTPBatch is the floor sending the requests the way poolGather does:
-// in batches of w.batch, each batch's responses kept (with their bodies)
-// until the last of them arrives. A reference held to no target: its
-// distance from the floor is what the batches cost net/http itself.
-func netHTTPBatch(w *workload) (func(context.Context, int, int, []time.Duration) error, func()) {
-	t := tunedTransport(w)
-	hc := &http.Client{Transport: t}
-	type kept struct {
-		resp *http.Response
-		body []byte
+type kept struct {
+	resp any // the client library's response
+	body []byte
+}
+
+type batchKey struct{}
+
+// keep holds resp and its body until the batch ctx is sending, if any, is
+// done.
+func keep(ctx context.Context, resp any, body []byte) {
+	if b, ok := ctx.Value(batchKey{}).(*batch); ok {
+		b.kept[b.n.Add(1)-1] = kept{resp, body}
 	}
-	return func(ctx context.Context, from, to int, lat []time.Duration) error {
-		for i := from; i < to; i += w.batch {
-			end := min(i+w.batch, to)
-			out := make([]kept, end-i)
-			var slot atomic.Int64
-			do := func(ctx context.Context, url string) error {
-				resp, body, err := getSized(ctx, hc, url)
+}
+
+// batched sends the requests of a driver reading bodies into memory the
+// way poolGather does: in batches of w.batch, w.c at a time, each batch's
+// responses kept until the last of them arrives. net/http sending so is
+// the counterpart async.Gather is held to, and the peers sending so are
+// those it must beat.
+func batched(doer func(w *workload) (func(context.Context, string) error, func())) func(w *workload) (func(context.Context, int, int, []time.Duration) error, func()) {
+	return func(w *workload) (func(context.Context, int, int, []time.Duration) error, func()) {
+		do, closer := doer(w)
+		b := &batch{kept: make([]kept, w.batch)}
+		return func(ctx context.Context, from, to int, lat []time.Duration) error {
+			ctx = context.WithValue(ctx, batchKey{}, b)
+			for i := from; i < to; i += w.batch {
+				end := min(i+w.batch, to)
+				var batchLat []time.Duration
+				if lat != nil {
+					batchLat = lat[i-from : end-from]
+				}
+				b.n.Store(0)
+				err := loop(ctx, w, do, i, end, batchLat)
+				clear(b.kept) // the batch is done with, as poolGather's is
 				if err != nil {
 					return err
 				}
-				out[slot.Add(1)-1] = kept{resp, body}
-				return w.checkBody(len(body))
 			}
-			var batchLat []time.Duration
-			if lat != nil {
-				batchLat = lat[i-from : end-from]
-			}
-			if err := loop(ctx, w, do, i, end, batchLat); err != nil {
-				return err
-			}
-			clear(out) // the batch is done with, as poolGather's is
-		}
-		return nil
-	}, t.CloseIdleConnections
+			return nil
+		}, closer
+	}
 }
 
 // newSession is a session with default settings that trusts the server.
@@ -369,6 +376,7 @@ func restyDriver(discard bool) func(w *workload) (func(context.Context, string) 
 			if resp.StatusCode() != http.StatusOK {
 				return fmt.Errorf("status %d", resp.StatusCode())
 			}
+			keep(ctx, resp, resp.Body())
 			return w.checkBody(len(resp.Body()))
 		}, func() {}
 	}
@@ -398,6 +406,7 @@ func reqDriver(discard bool) func(w *workload) (func(context.Context, string) er
 			if err != nil {
 				return err
 			}
+			keep(ctx, resp, b)
 			return w.checkBody(len(b))
 		}, func() { c.CloseIdleConnections() }
 	}
@@ -428,6 +437,7 @@ func retryableDriver(discard bool) func(w *workload) (func(context.Context, stri
 			if err != nil {
 				return err
 			}
+			keep(ctx, resp, b)
 			return w.checkBody(len(b))
 		}, t.CloseIdleConnections
 	}

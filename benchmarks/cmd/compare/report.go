@@ -13,29 +13,30 @@ import (
 
 // Drivers held to the targets, and the peers they must beat: a driver
 // that reads the body into memory beats the peers doing so, one that
-// streams it to io.Discard beats them doing that (peersOf).
+// streams it to io.Discard beats them doing that, and Gather, which holds
+// a batch of responses at once, beats them sending the same batches
+// (peersOf).
 var (
 	ours  = []string{"session", "session-stream", "pool-gather", "pool-map"}
 	peers = []string{"resty", "req", "retryablehttp"}
 	// refs are the references each of ours is also compared with, held
 	// to no target: net/http with requests3's defaults (what the defaults
-	// alone cost), and for Gather net/http sending the same batches.
+	// alone cost), and for Gather net/http sending without batches.
 	refs = map[string][]string{
 		"session":        {"net/http-defaults"},
 		"session-stream": {"net/http-defaults-discard"},
-		"pool-gather":    {"net/http-defaults", "net/http-batch"},
+		"pool-gather":    {"net/http"},
 		"pool-map":       {"net/http-defaults"},
 	}
 )
 
-// peersOf names the peer drivers that read the body as d does.
+// peersOf names the peer drivers that read the body as d does, and send
+// as it does.
 func peersOf(d driver) []string {
-	if d.base != "net/http-discard" {
-		return peers
-	}
+	suffix := strings.TrimPrefix(d.base, "net/http") // "", "-discard" or "-batch"
 	out := make([]string, len(peers))
 	for i, p := range peers {
-		out[i] = p + "-discard"
+		out[i] = p + suffix
 	}
 	return out
 }
@@ -153,7 +154,9 @@ func writeHeader(w io.Writer, cfg runConfig) {
 	fmt.Fprintf(w, "- load average at the start: %s\n", loadAvg())
 	fmt.Fprintf(w, "- HTTP/2 server: %s\n", cfg.h2server)
 	fmt.Fprintf(w, "- ×: the ratio to the net/http counterpart (net/http for bodies in memory, net/http-discard for "+
-		"streamed bodies); for req/s, the median over the slices of the ratio within each slice's round\n")
+		"streamed bodies, net/http-batch for the drivers sending in batches and holding each batch's responses, "+
+		"as pool-gather does; net/http-batch's own, to net/http); for req/s, the median over the slices of "+
+		"the ratio within each slice's round\n")
 	fmt.Fprintf(w, "- server CPU %%: the server's CPU time during the driver's measured slices over their wall time; "+
 		"near 100, the server's processor set the pace, and the clients' throughput says little about the clients\n")
 }
@@ -177,7 +180,8 @@ func writeCase(w io.Writer, tc testCase, ds []driver, samples []sample) {
 func writeTargets(w io.Writer, all []sample) {
 	fmt.Fprintf(w, "\n## Targets\n\n")
 	fmt.Fprintf(w, "Throughput ≥ %.2f× and allocations ≤ %.1f× the net/http counterpart, no more connections "+
-		"opened (warm-up included), and more requests/s than %s (their -discard drivers for a streamed body), "+
+		"opened (warm-up included), and more requests/s than %s (their -discard drivers for a streamed body, "+
+		"their -batch drivers for Gather), "+
 		"each measured in the same rounds. A ratio of throughputs is the median over the slices of the "+
 		"ratio within each slice's round; in brackets, a 95%% confidence interval for it (from the order "+
 		"statistics of the slices' ratios, at least six slices): a check missed whose interval reaches the "+
@@ -250,7 +254,12 @@ func writeTargets(w io.Writer, all []sample) {
 			var ref string
 			for _, rn := range refs[name] {
 				rd, _ := driverNamed(rn)
-				if rst := summarize(samples, rd); rst.ok {
+				rst := summarize(samples, rd)
+				switch {
+				case !rst.ok:
+				case rd.base == rd.name:
+					ref += fmt.Sprintf(" (%s is %.2f× of %s)", name, sliceRatio(st.sample, rst.sample), rd.name)
+				default:
 					ref += fmt.Sprintf(" (%s: %.2f×; %s is %.2f× of it)",
 						rd.name, rst.rpsX, name, sliceRatio(st.sample, rst.sample))
 				}

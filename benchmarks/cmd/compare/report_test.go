@@ -83,3 +83,31 @@ func TestWriteTargetsNoise(t *testing.T) {
 		t.Errorf("summary missing in:\n%s", out)
 	}
 }
+
+// TestPeersOf checks that each of ours is held to the peers that take the
+// body and send as it does.
+func TestPeersOf(t *testing.T) {
+	for name, want := range map[string]string{
+		"session":        "resty req retryablehttp",
+		"session-stream": "resty-discard req-discard retryablehttp-discard",
+		"pool-map":       "resty req retryablehttp",
+		"pool-gather":    "resty-batch req-batch retryablehttp-batch",
+	} {
+		d, ok := driverNamed(name)
+		if !ok {
+			t.Fatalf("no driver %s", name)
+		}
+		got := peersOf(d)
+		if strings.Join(got, " ") != want {
+			t.Errorf("%s: got %v, want %s", name, got, want)
+		}
+		for _, p := range got {
+			pd, ok := driverNamed(p)
+			if !ok {
+				t.Errorf("%s: no driver %s", name, p)
+			} else if pd.base != d.base {
+				t.Errorf("%s: peer %s is compared with %s, %s with %s", name, p, pd.base, name, d.base)
+			}
+		}
+	}
+}
